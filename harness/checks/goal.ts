@@ -1,0 +1,58 @@
+import type { LabContext } from './lab-context.ts';
+
+/** What one goal measured. */
+export interface GoalOutcome {
+  pass: boolean;
+  /** What the goal wants, in words and numbers: "at most 180 MB". */
+  expected: string;
+  /** What was measured: "243.1 MB". */
+  measured: string;
+  /** Why it failed, when it did: written for the learner. */
+  message?: string;
+}
+
+/** A goal a lesson sets: measured on the built image, its build, or the running container. */
+export interface Goal {
+  /** Stable id, used by tests, graders and results: "no-dev-dependencies". */
+  id: string;
+  title: string;
+  hint: string;
+  /** Points for graders; partial credit counts. */
+  weight: number;
+  /** Strings this goal needs searched for in every layer's files. */
+  search?: string[];
+  check(ctx: LabContext): Promise<GoalOutcome>;
+}
+
+export type VerdictStatus = 'pass' | 'fail' | 'error';
+
+export interface Verdict {
+  id: string;
+  title: string;
+  status: VerdictStatus;
+  expected: string;
+  measured: string;
+  message: string | undefined;
+  hint: string;
+  weight: number;
+  durationMs: number;
+}
+
+/** The fields every goal factory accepts to override its defaults. */
+export interface GoalOptions {
+  id?: string;
+  title?: string;
+  hint?: string;
+  weight?: number;
+}
+
+export function goal(defaults: Omit<Goal, 'weight'> & { weight?: number }, opts: GoalOptions = {}): Goal {
+  return {
+    id: opts.id ?? defaults.id,
+    title: opts.title ?? defaults.title,
+    hint: opts.hint ?? defaults.hint,
+    weight: opts.weight ?? defaults.weight ?? 1,
+    ...(defaults.search ? { search: defaults.search } : {}),
+    check: defaults.check,
+  };
+}

@@ -1,0 +1,73 @@
+import picomatch from 'picomatch';
+import { appendFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Layer } from '../../inspect/image-facts.ts';
+import { goal, type Goal, type GoalOptions, type GoalOutcome } from '../goal.ts';
+import type { LabContext } from '../lab-context.ts';
+import { instruction } from '../format.ts';
+import { notBuilt } from './common.ts';
+
+export interface EditSpec {
+  /** The file in the build context to edit (a copy; the learner's file is untouched). */
+  file: string;
+  /** Text appended to it: must keep the file valid (a comment, a newline). */
+  append: string;
+}
+
+export interface LayerReuseSpec extends GoalOptions {
+  edit: EditSpec;
+  /** A glob naming a file that only the dependency layer adds: that layer is the one tracked. */
+  layerWith: string;
+  /** Words for messages: "the dependency layer". */
+  what: string;
+}
+
+/** The first layer that adds a file matching the glob. */
+function layerAdding(layers: Layer[], glob: string): Layer | undefined {
+  const m = picomatch(glob, { dot: true });
+  return layers.find((l) => l.files.some((f) => !f.whiteout && m(f.path)));
+}
+
+async function compare(ctx: LabContext, spec: LayerReuseSpec, expected: string): Promise<{ reused: boolean; layer: Layer } | GoalOutcome> {
+  const nb = notBuilt(ctx, expected);
+  if (nb) return nb;
+  const layer = layerAdding((await ctx.facts()).layers ?? [], spec.layerWith);
+  if (!layer) return { pass: false, expected, measured: `no layer adds ${spec.layerWith}` };
+  const key = `${spec.edit.file}-edit`.replace(/[^a-z0-9-]/gi, '-');
+  const variant = await ctx.variant(key, (dir) => appendFile(path.join(dir, spec.edit.file), spec.edit.append));
+  if (!variant.facts) return { pass: false, expected, measured: 'the rebuild failed', message: `After editing ${spec.edit.file} the image did not build: ${variant.build.reason ?? ''}` };
+  const before = (await ctx.facts()).diffIds.slice(0, layer.index + 1);
+  const after = variant.facts.diffIds.slice(0, layer.index + 1);
+  return { reused: before.length === after.length && before.every((d, i) => d === after[i]), layer };
+}
+
+/** After an edit that should not matter to it, the layer is reused from the cache (same digest). */
+export function layerReusedAfterEdit(spec: LayerReuseSpec): Goal {
+  const expected = `${spec.what} reused after editing ${spec.edit.file}`;
+  return goal({
+    id: `reuse-after-${spec.edit.file.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-edit`,
+    title: `Editing ${spec.edit.file} reuses ${spec.what} from the cache`,
+    hint: 'Copy only the files the install step needs (package.json, package-lock.json) before it, and the rest of the source after it.',
+    async check(ctx) {
+      const r = await compare(ctx, spec, expected);
+      if ('pass' in r) return r;
+      return { pass: r.reused, expected, measured: r.reused ? 'reused (same digest)' : 'rebuilt',
+        message: r.reused ? undefined : `Layer ${r.layer.index + 1} (\`${instruction(r.layer.createdBy)}\`) was rebuilt after ${spec.edit.file} changed.` };
+    },
+  }, spec);
+}
+
+/** After an edit that should matter to it (a lockfile change), the layer is rebuilt. */
+export function layerRebuiltAfterEdit(spec: LayerReuseSpec): Goal {
+  const expected = `${spec.what} rebuilt after editing ${spec.edit.file}`;
+  return goal({
+    id: `rebuild-after-${spec.edit.file.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-edit`,
+    title: `Changing ${spec.edit.file} rebuilds ${spec.what}`,
+    hint: `The install step must depend on ${spec.edit.file}, or a dependency change would not reach the image.`,
+    async check(ctx) {
+      const r = await compare(ctx, spec, expected);
+      if ('pass' in r) return r;
+      return { pass: !r.reused, expected, measured: r.reused ? 'reused: stale' : 'rebuilt' };
+    },
+  }, spec);
+}

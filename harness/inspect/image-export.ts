@@ -1,0 +1,93 @@
+import { Readable } from 'node:stream';
+import tar from 'tar-stream';
+import { docker } from '../engine/docker.ts';
+import { readBlobDiffId, readCachedLayer, writeBlobDiffId, writeCachedLayer } from './layer-cache.ts';
+import { readLayer, type LayerContents } from './layer-contents.ts';
+
+export interface ExportedImage {
+  /** Layer contents by diffID, for every layer of every platform in the export. */
+  layers: Map<string, LayerContents>;
+  /** Compressed blob size by diffID. */
+  compressedSizes: Map<string, number>;
+  /** Image configs (the JSON blobs with a rootfs), by blob digest. */
+  configs: Map<string, ImageConfigBlob>;
+}
+
+export interface ImageConfigBlob {
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  rootfs: { diff_ids: string[] };
+  history?: { created_by?: string; empty_layer?: boolean; comment?: string }[];
+}
+
+const MAX_JSON_BLOB = 4 * 1024 * 1024;
+
+/**
+ * Streams `docker save` of an image and reads the layers not already known (see
+ * layer-cache.ts). Known blobs are skipped unread; JSON blobs (configs, manifests) are kept.
+ */
+export async function exportImage(ref: string, needles: string[] = []): Promise<ExportedImage> {
+  const layers = new Map<string, LayerContents>();
+  const compressedSizes = new Map<string, number>();
+  const configs = new Map<string, ImageConfigBlob>();
+  const stream = (await docker().getImage(ref).get()) as Readable;
+  const extract = tar.extract();
+
+  extract.on('entry', (header, entry, next) => {
+    const blob = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(header.name)?.[1];
+    if (!blob || header.type !== 'file') { entry.resume(); entry.on('end', next); return; }
+    const digest = `sha256:${blob}`;
+    const size = header.size ?? 0;
+    void handleBlob(digest, size, entry as unknown as Readable)
+      .then(() => next())
+      .catch((e: unknown) => next(e instanceof Error ? e : new Error(String(e))));
+  });
+
+  async function handleBlob(digest: string, size: number, entry: Readable): Promise<void> {
+    const knownDiffId = await readBlobDiffId(digest);
+    if (knownDiffId) {
+      const cached = await readCachedLayer(knownDiffId);
+      if (cached && needles.every((n) => cached.searched.includes(n))) {
+        layers.set(knownDiffId, cached);
+        compressedSizes.set(knownDiffId, size);
+        entry.resume();
+        await new Promise((r) => entry.on('end', r));
+        return;
+      }
+    }
+    if (size <= MAX_JSON_BLOB) {
+      const bytes = await collect(entry);
+      if (bytes[0] === 0x7b /* { */) {
+        const json = JSON.parse(bytes.toString('utf8')) as Partial<ImageConfigBlob>;
+        if (json.rootfs?.diff_ids) configs.set(digest, json as ImageConfigBlob);
+        return;
+      }
+      await readAndStore(digest, size, Readable.from([bytes]));
+      return;
+    }
+    await readAndStore(digest, size, entry);
+  }
+
+  async function readAndStore(digest: string, size: number, entry: Readable): Promise<void> {
+    const contents = await readLayer(entry, needles);
+    layers.set(contents.diffId, contents);
+    compressedSizes.set(contents.diffId, size);
+    await writeCachedLayer(contents);
+    await writeBlobDiffId(digest, contents.diffId);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+    stream.on('error', reject);
+    stream.pipe(extract);
+  });
+  return { layers, compressedSizes, configs };
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,39 @@
+/**
+ * The verdaccio configuration: a caching proxy of the host's npm registry that keeps
+ * answering from its storage when that registry cannot be reached (an offline room).
+ */
+export interface VerdaccioConfigInput {
+  storage: string;
+  /** The host's npm registry (`npm config get registry`). */
+  uplink: string;
+}
+
+export const UPLINK_NAME = 'upstream';
+
+export function verdaccioConfig(input: VerdaccioConfigInput): Record<string, unknown> {
+  const proxyAll = { access: '$all', publish: '$authenticated', unpublish: '$authenticated', proxy: UPLINK_NAME };
+  return {
+    storage: input.storage,
+    // No accounts can be created, so nothing can be published into the mirror.
+    auth: { htpasswd: { file: './htpasswd', max_users: -1 } },
+    uplinks: {
+      [UPLINK_NAME]: {
+        url: input.uplink,
+        cache: true,
+        // Offline, a black-holed uplink costs at most one short wait: after two failures
+        // verdaccio stops asking it for five minutes and answers from storage.
+        timeout: '15s',
+        max_fails: 2,
+        fail_timeout: '5m',
+        // Metadata younger than this is served without asking the uplink at all.
+        maxage: '10m',
+      },
+    },
+    packages: { '@*/*': proxyAll, '**': proxyAll },
+    // The audit plugin ignores the uplink and calls the public registry itself.
+    middlewares: { audit: { enabled: false } },
+    web: { enable: false },
+    server: { keepAliveTimeout: 60 },
+    log: { type: 'stdout', format: 'json', level: 'warn' },
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * The mirror daemon's lifecycle: reuse the running one (one ping), else start verdaccio
+ * detached so later checks find it, and stop it on request.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../paths.ts';
+import { StagecraftError } from '../errors.ts';
+import { verdaccioConfig } from './config.ts';
+import { readDaemonInfo, type DaemonInfo } from './daemon-file.ts';
+import type { DaemonOptions } from './daemon.ts';
+import { processAlive, withLock } from './lock.ts';
+import { mirrorPaths } from './paths.ts';
+import { ping } from './ping.ts';
+import { bridgeGateway, upstreamRegistry } from './upstream.ts';
+
+/** verdaccio's usual port; the daemon moves to the next free one when it is taken. */
+export const DEFAULT_PORT = 4873;
+const START_TIMEOUT_MS = 30_000;
+const daemonScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'daemon.ts');
+
+export function hostUrl(info: DaemonInfo): string {
+  return `http://127.0.0.1:${info.port}/`;
+}
+
+export interface StartOptions {
+  onProgress?: (message: string) => void;
+  /** Overrides the host's registry as the uplink (tests point it at a closed port). */
+  uplink?: string;
+}
+
+/** The running daemon, started if need be. Fast path: one file read and one ping. */
+export async function ensureDaemon(opts: StartOptions = {}): Promise<DaemonInfo> {
+  const paths = mirrorPaths();
+  const info = readDaemonInfo(paths.daemon);
+  if (info && (opts.uplink === undefined || opts.uplink === info.uplink) && (await ping(hostUrl(info)))) return info;
+
+  const locked = withLock(paths.startLock, START_TIMEOUT_MS + 5_000, async () => {
+    // Another check may have started it while this one waited for the lock.
+    const current = readDaemonInfo(paths.daemon);
+    if (current && (opts.uplink === undefined || opts.uplink === current.uplink)) {
+      if (await ping(hostUrl(current))) return current;
+    }
+    if (current) await stopDaemon();
+    return startDaemon(opts);
+  });
+  return locked.catch((e: unknown) => {
+    if (e instanceof StagecraftError) throw e;
+    throw new StagecraftError('mirror-failed', `The package mirror could not be started: ${e instanceof Error ? e.message : String(e)}.`,
+      `See ${paths.log}; \`stagecraft mirror stop\` then \`stagecraft mirror start\` starts it afresh.`);
+  });
+}
+
+async function startDaemon(opts: StartOptions): Promise<DaemonInfo> {
+  const paths = mirrorPaths();
+  const started = performance.now();
+  opts.onProgress?.('starting the local npm mirror');
+  const [uplink, gateway] = await Promise.all([opts.uplink ?? upstreamRegistry(), bridgeGateway()]);
+  await writeFile(paths.config, `${JSON.stringify(verdaccioConfig({ storage: paths.storage, uplink }), null, 2)}\n`);
+  await rm(paths.daemon, { force: true });
+
+  const options: DaemonOptions = {
+    configFile: paths.config,
+    daemonFile: paths.daemon,
+    uplink,
+    gateway,
+    preferredPort: Number(process.env.STAGECRAFT_MIRROR_PORT) || DEFAULT_PORT,
+  };
+  const log = openSync(paths.log, 'a');
+  // Detached with its own session and no pipes to us, so it outlives this check; the
+  // environment (CA trust, proxies) is the host's, which is how it reaches the registry.
+  const child = spawn(process.execPath, ['--import', 'tsx', daemonScript, JSON.stringify(options)], {
+    cwd: repoRoot,
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: process.env,
+  });
+  closeSync(log);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => { exited = code; });
+  child.unref();
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (exited !== undefined) break;
+    const info = readDaemonInfo(paths.daemon);
+    if (info && info.pid === child.pid && (await ping(hostUrl(info)))) {
+      opts.onProgress?.(`npm mirror listening at ${hostUrl(info)} (${Math.round(performance.now() - started)} ms)`);
+      return info;
+    }
+  }
+  if (exited === undefined && child.pid) process.kill(child.pid, 'SIGKILL');
+  throw new StagecraftError('mirror-failed',
+    `The package mirror ${exited === undefined ? `did not answer within ${START_TIMEOUT_MS / 1000} s` : `exited (code ${exited})`} while starting. Its log ends:\n${await logTail(paths.log)}`,
+    `Fix what the log says (a port or a permission), then run \`stagecraft mirror start\`.`);
+}
+
+async function logTail(file: string, lines = 8): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * Whether a pid is this project's mirror daemon, so a recycled pid is never signalled.
+ * Without /proc (macOS) the recorded port answering verdaccio's ping has to do.
+ */
+async function isOurDaemon(info: DaemonInfo): Promise<boolean> {
+  const cmdline = `/proc/${info.pid}/cmdline`;
+  if (existsSync('/proc/self/cmdline')) {
+    try {
+      return readFileSync(cmdline, 'utf8').includes(daemonScript);
+    } catch {
+      return false;
+    }
+  }
+  return ping(hostUrl(info));
+}
+
+/** Stops the daemon if one runs; true when one was stopped. */
+export async function stopDaemon(): Promise<boolean> {
+  const paths = mirrorPaths();
+  const info = readDaemonInfo(paths.daemon);
+  if (!info) return false;
+  let stopped = false;
+  if (processAlive(info.pid) && (await isOurDaemon(info))) {
+    process.kill(info.pid, 'SIGTERM');
+    const deadline = Date.now() + 5_000;
+    while (processAlive(info.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (processAlive(info.pid)) process.kill(info.pid, 'SIGKILL');
+    stopped = true;
+  }
+  await rm(paths.daemon, { force: true });
+  return stopped;
+}
+
+/** The daemon's record if it answers, without starting anything. */
+export async function runningDaemon(): Promise<DaemonInfo | undefined> {
+  const info = readDaemonInfo(mirrorPaths().daemon);
+  return info && (await ping(hostUrl(info))) ? info : undefined;
+}

@@ -1,0 +1,164 @@
+import { GenericContainer, Wait, type StartedTestContainer, type WaitStrategy } from 'testcontainers';
+import { docker } from '../engine/docker.ts';
+import type { Labels } from '../engine/labels.ts';
+
+// Ryuk, testcontainers' reaper, is an image from a registry that may be out of reach;
+// the harness removes what it creates by label instead (engine/cleanup.ts).
+process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+
+export interface RunSpec {
+  /** The port the app listens on inside the container. */
+  port?: number;
+  /** What "ready" means; default: an HTTP answer on `port` at `/`, else none. */
+  waitFor?: { http?: string } | { log: string } | { healthy: true } | { none: true };
+  startupTimeoutMs?: number;
+  memoryMb?: number;
+  cpus?: number;
+  pids?: number;
+  env?: Record<string, string>;
+  command?: string[];
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+export interface ExecAnswer {
+  exitCode: number;
+  output: string;
+}
+
+export const RUN_DEFAULTS = { startupTimeoutMs: 30_000, memoryMb: 512, cpus: 1, pids: 256 } as const;
+
+/** GenericContainer plus the limits its builder does not expose (pids, no swap). */
+class LimitedContainer extends GenericContainer {
+  withLimits(memoryMb: number, cpus: number, pids: number): this {
+    this.hostConfig.Memory = memoryMb * 1024 * 1024;
+    this.hostConfig.MemorySwap = memoryMb * 1024 * 1024; // equal to Memory: no swap
+    this.hostConfig.NanoCpus = Math.round(cpus * 1e9);
+    this.hostConfig.PidsLimit = pids;
+    return this;
+  }
+}
+
+/** A started container of a built image, with the probes goals use. */
+export class RunningApp {
+  constructor(readonly container: StartedTestContainer, readonly port: number | undefined) {}
+
+  get id(): string {
+    return this.container.getId();
+  }
+
+  url(pathname = '/'): string {
+    if (this.port === undefined) throw new Error('this lesson runs no server');
+    return `http://${this.container.getHost()}:${this.container.getMappedPort(this.port)}${pathname}`;
+  }
+
+  async http(pathname = '/', timeoutMs = 5000): Promise<HttpAnswer> {
+    const res = await fetch(this.url(pathname), { signal: AbortSignal.timeout(timeoutMs) });
+    return { status: res.status, body: await res.text(), headers: Object.fromEntries(res.headers) };
+  }
+
+  async exec(cmd: string[]): Promise<ExecAnswer> {
+    const r = await this.container.exec(cmd);
+    return { exitCode: r.exitCode, output: r.output };
+  }
+
+  async logs(tailLines = 40): Promise<string> {
+    return containerLogs(this.id, tailLines);
+  }
+
+  async health(): Promise<string | undefined> {
+    const info = await docker().getContainer(this.id).inspect();
+    return info.State.Health?.Status;
+  }
+
+  /** Stops like `docker stop` and reports how long the app took to exit. */
+  async stop(timeoutSeconds = 10): Promise<{ durationMs: number; exitCode: number | undefined }> {
+    const t0 = performance.now();
+    await docker().getContainer(this.id).stop({ t: timeoutSeconds }).catch(() => undefined);
+    const durationMs = performance.now() - t0;
+    const info = await docker().getContainer(this.id).inspect().catch(() => undefined);
+    return { durationMs, exitCode: info?.State.ExitCode };
+  }
+
+  async remove(): Promise<void> {
+    await docker().getContainer(this.id).remove({ force: true, v: true }).catch(() => undefined);
+  }
+}
+
+export class ContainerStartError extends Error {
+  constructor(message: string, readonly logs: string) {
+    super(message);
+    this.name = 'ContainerStartError';
+  }
+}
+
+/**
+ * Starts an image under memory, CPU, pid and time limits and waits until it is ready.
+ * A container that crashes or never listens gives a ContainerStartError with its logs.
+ */
+export async function startApp(image: string, spec: RunSpec, labels: Labels): Promise<RunningApp> {
+  const timeout = spec.startupTimeoutMs ?? RUN_DEFAULTS.startupTimeoutMs;
+  const c = new LimitedContainer(image)
+    .withLimits(spec.memoryMb ?? RUN_DEFAULTS.memoryMb, spec.cpus ?? RUN_DEFAULTS.cpus, spec.pids ?? RUN_DEFAULTS.pids)
+    .withLabels(labels)
+    .withStartupTimeout(timeout)
+    .withWaitStrategy(waitStrategy(spec));
+  if (spec.port !== undefined) c.withExposedPorts(spec.port);
+  if (spec.env) c.withEnvironment(spec.env);
+  if (spec.command) c.withCommand(spec.command);
+
+  try {
+    return new RunningApp(await c.start(), spec.port);
+  } catch (e) {
+    const found = await docker().listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+    const mine = found.filter((x) => x.Image === image).at(-1);
+    const logs = mine ? await containerLogs(mine.Id, 20) : '';
+    const state = mine ? (await docker().getContainer(mine.Id).inspect()).State : undefined;
+    const why = state && !state.Running
+      ? `the container exited with code ${state.ExitCode}${state.OOMKilled ? ' (out of memory)' : ''} before it was ready`
+      : `the container was not ready within ${Math.round(timeout / 1000)} s (${readyText(spec)})`;
+    throw new ContainerStartError(why, logs || (e instanceof Error ? e.message : String(e)));
+  }
+}
+
+function waitStrategy(spec: RunSpec): WaitStrategy {
+  const w = spec.waitFor;
+  if (w && 'none' in w) return Wait.forLogMessage(/[\s\S]*/, 0);
+  if (w && 'log' in w) return Wait.forLogMessage(w.log);
+  if (w && 'healthy' in w) return Wait.forHealthCheck();
+  if (spec.port === undefined) return Wait.forLogMessage(/[\s\S]*/, 0);
+  const path = w && 'http' in w && w.http ? w.http : '/';
+  return Wait.forHttp(path, spec.port, { abortOnContainerExit: true }).forStatusCodeMatching(() => true);
+}
+
+function readyText(spec: RunSpec): string {
+  const w = spec.waitFor;
+  if (w && 'log' in w) return `waiting for the log line "${w.log}"`;
+  if (w && 'healthy' in w) return 'waiting for HEALTHCHECK to report healthy';
+  return spec.port !== undefined ? `waiting for an HTTP answer on port ${spec.port}` : 'waiting for it to start';
+}
+
+async function containerLogs(id: string, tailLines: number): Promise<string> {
+  try {
+    const buf = (await docker().getContainer(id).logs({ stdout: true, stderr: true, tail: tailLines, follow: false })) as unknown as Buffer;
+    return demux(buf).trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Docker multiplexes stdout/stderr with 8-byte frame headers when there is no TTY. */
+function demux(buf: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
+    const len = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + len).toString('utf8');
+    i += 8 + len;
+  }
+  return i === 0 ? buf.toString('utf8') : out;
+}
