@@ -2,11 +2,21 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Engine tests build images on a 2-core machine: one file at a time, generous limits.
-    fileParallelism: false,
-    testTimeout: 10 * 60_000,
-    hookTimeout: 10 * 60_000,
     reporters: ['default'],
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'engine',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/unit/**'],
+          globalSetup: ['test/global-setup.ts'],
+          // These tests build images on a 2-core machine: one file at a time, generous limits.
+          fileParallelism: false,
+          testTimeout: 10 * 60_000,
+          hookTimeout: 20 * 60_000,
+        },
+      },
+    ],
   },
 });

@@ -19,7 +19,16 @@ export async function checkCommand(argv: string[]): Promise<number> {
   try {
     const lesson = await loadLesson(query);
     const progress = progressLine();
-    const report = await checkLab(lesson, { dir: values.dir, onProgress: progress.update, only: values.goal }).finally(progress.done);
+    // Ctrl-C cancels the build and lets the check clean up what it created; a second one quits.
+    const abort = new AbortController();
+    const onSigint = (): void => {
+      if (abort.signal.aborted) process.exit(130);
+      process.stderr.write('\nCancelling: cleaning up (Ctrl-C again to quit now)...\n');
+      abort.abort();
+    };
+    process.on('SIGINT', onSigint);
+    const report = await checkLab(lesson, { dir: values.dir, onProgress: progress.update, only: values.goal, signal: abort.signal })
+      .finally(() => { progress.done(); process.off('SIGINT', onSigint); });
     if (json) console.log(JSON.stringify(toExercism(report), null, 2));
     else console.log(renderReport(report));
     return report.verdicts.every((v) => v.status === 'pass') ? 0 : 1;

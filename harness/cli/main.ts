@@ -5,10 +5,12 @@ import { doctorCommand } from './doctor.ts';
 import { imagesCommand } from './images.ts';
 import { mirrorCommand } from './mirror.ts';
 import { cleanCommand } from './clean.ts';
+import { setupCommand } from './setup.ts';
 
 const USAGE = `stagecraft: a course on building Docker images well
 
 Usage:
+  npx stagecraft setup                                 base images and package mirror, then check lab 01
   npx stagecraft check <lesson> [--dir DIR] [--json]   check a lab (exit 0 pass, 1 fail, 2 cannot check)
   npx stagecraft images [--save FILE | --load FILE]    make the course's base images present
   npx stagecraft doctor                                what is missing on this machine, and how to fix it
@@ -25,6 +27,7 @@ const commands: Record<string, Command> = {
   doctor: doctorCommand,
   mirror: mirrorCommand,
   clean: cleanCommand,
+  setup: setupCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

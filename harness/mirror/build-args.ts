@@ -12,6 +12,7 @@ import { withLock } from './lock.ts';
 import { MIRROR_HOSTNAME } from './npmrc.ts';
 import { mirrorPaths } from './paths.ts';
 import { probeNpm } from './probe.ts';
+import { DEFAULT_PORT } from './server.ts';
 import { derivedTag, familiarRef, listedRef } from './refs.ts';
 
 export interface BuildArgsOptions {
@@ -21,6 +22,7 @@ export interface BuildArgsOptions {
 }
 
 export interface MirrorEndpoint {
+  port: number;
   /** The registry URL as build steps see it: `http://stagecraft-mirror:4873/`. */
   buildUrl: string;
   /** What `stagecraft-mirror` resolves to in build steps (bridge gateway or `host-gateway`). */
@@ -39,7 +41,8 @@ export async function mirrorBuildArgs(endpoint: MirrorEndpoint, baseImages: stri
   const paths = mirrorPaths();
   const platforms = opts.platforms ?? [];
 
-  const images = await listImages([...refs.map(listedRef), ...refs.map(derivedTag)]);
+  const tagOf = (ref: string): string => derivedTag(ref, endpoint.port, DEFAULT_PORT);
+  const images = await listImages([...refs.map(listedRef), ...refs.map(tagOf)]);
   const state = readDerivedState(paths.derived);
   const bases: Base[] = [];
   for (const ref of refs) {
@@ -62,7 +65,7 @@ export async function mirrorBuildArgs(endpoint: MirrorEndpoint, baseImages: stri
       for (const b of bases) {
         const rec = s.derived[b.ref];
         if (s.noNpm[b.image.Id] || (recordFits(rec, b, endpoint.buildUrl, platforms) && (await present(rec)))) continue;
-        await prepare(b, s, endpoint.buildUrl, union(native, platforms, rec), opts);
+        await prepare(b, s, tagOf(b.ref), endpoint.buildUrl, union(native, platforms, rec), opts);
       }
       await writeDerivedState(paths.derived, s);
       return s;
@@ -112,19 +115,21 @@ async function listImages(references: string[]): Promise<ImageInfo[]> {
 }
 
 /** Probes the base for npm and builds its variant, recording either outcome in `s`. */
-async function prepare(b: Base, s: DerivedState, registry: string, platforms: string[], opts: BuildArgsOptions): Promise<void> {
+async function prepare(b: Base, s: DerivedState, tag: string, registry: string, platforms: string[], opts: BuildArgsOptions): Promise<void> {
   const site = await probeNpm(b.image.Id, b.ref);
   if (!site) {
     s.noNpm[b.image.Id] = true;
     return;
   }
   opts.onProgress?.(`preparing ${b.ref} for the package mirror`);
-  const tag = derivedTag(b.ref);
   const previous = s.derived[b.ref];
   const imageId = await deriveImage({ ref: b.ref, baseLabels: b.image.Labels ?? {}, tag, registry, platforms, site });
   s.derived[b.ref] = { baseId: b.image.Id, tag, imageId, registry, platforms };
-  // The superseded variant is now untagged; remove it rather than leave it dangling.
-  if (previous && previous.imageId !== imageId) await docker().getImage(previous.imageId).remove().catch(() => undefined);
+  // A superseded variant is untagged now (or still tagged for an old port): remove it.
+  if (previous && previous.imageId !== imageId) {
+    const old = previous.tag === tag ? previous.imageId : previous.tag;
+    await docker().getImage(old).remove().catch(() => undefined);
+  }
 }
 
 function asMirrorError(e: unknown): never {

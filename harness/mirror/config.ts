@@ -6,6 +6,8 @@ export interface VerdaccioConfigInput {
   storage: string;
   /** The host's npm registry (`npm config get registry`). */
   uplink: string;
+  /** How long cached metadata is served without asking the uplink (verdaccio interval). */
+  maxAge?: string;
 }
 
 export const UPLINK_NAME = 'upstream';
@@ -26,7 +28,7 @@ export function verdaccioConfig(input: VerdaccioConfigInput): Record<string, unk
         max_fails: 2,
         fail_timeout: '5m',
         // Metadata younger than this is served without asking the uplink at all.
-        maxage: '10m',
+        maxage: input.maxAge ?? '10m',
       },
     },
     packages: { '@*/*': proxyAll, '**': proxyAll },

@@ -6,7 +6,7 @@
 import { mirrorBuildArgs, type BuildArgsOptions } from './build-args.ts';
 import { MIRROR_HOSTNAME } from './npmrc.ts';
 import { mirrorPaths } from './paths.ts';
-import { ensureDaemon, hostUrl, runningDaemon, stopDaemon, type StartOptions } from './server.ts';
+import { ensureDaemon, hostUrl, runningDaemon, stopDaemon } from './server.ts';
 import { cachedPackageCount } from './storage.ts';
 
 export type { BuildArgsOptions } from './build-args.ts';
@@ -28,19 +28,19 @@ export interface EnsureMirrorOptions {
   onProgress?: (message: string) => void;
   /** Overrides the host's npm registry as the mirror's uplink (tests use a closed port). */
   uplink?: string;
+  /** Overrides how long cached metadata is trusted without asking the uplink (`0s`). */
+  maxAge?: string;
 }
 
 /** The running mirror, started in the background on first need. */
 export async function ensureMirror(opts: EnsureMirrorOptions = {}): Promise<Mirror> {
-  const startOpts: StartOptions = {};
-  if (opts.onProgress) startOpts.onProgress = opts.onProgress;
-  if (opts.uplink) startOpts.uplink = opts.uplink;
-  const info = await ensureDaemon(startOpts);
+  // uplink and maxAge apply when the mirror starts; a running one with another uplink is restarted.
+  const info = await ensureDaemon(opts);
   const buildUrl = `http://${MIRROR_HOSTNAME}:${info.port}/`;
   return {
     url: hostUrl(info),
     buildUrl,
-    buildArgs: (baseImages, o) => mirrorBuildArgs({ buildUrl, buildHost: info.buildHost }, baseImages, { onProgress: opts.onProgress, ...o }),
+    buildArgs: (baseImages, o) => mirrorBuildArgs({ port: info.port, buildUrl, buildHost: info.buildHost }, baseImages, { onProgress: opts.onProgress, ...o }),
   };
 }
 

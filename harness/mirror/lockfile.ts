@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { StagecraftError } from '../errors.ts';
 
 /** One package a lockfile installs from a registry. */
 export interface LockedPackage {
@@ -25,7 +26,10 @@ export async function findLockfiles(targets: string[]): Promise<string[]> {
   for (const t of targets) {
     const abs = path.resolve(t);
     if (LOCKFILES.includes(path.basename(abs))) found.push(abs);
-    else await walk(abs);
+    else await walk(abs).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT' && e.code !== 'ENOTDIR') throw e;
+      throw new StagecraftError('usage', `${t} is not a folder.`, 'Name folders that hold lockfiles (for example `labs solutions`).');
+    });
   }
   return [...new Set(found)].sort();
 }
@@ -43,7 +47,14 @@ interface LockEntry {
 
 /** Registry packages of a lockfile (v2/v3 `packages`, or v1 nested `dependencies`). */
 export async function lockedPackages(file: string): Promise<LockedPackage[]> {
-  const lock = JSON.parse(await readFile(file, 'utf8')) as { packages?: Record<string, LockEntry>; dependencies?: Record<string, LockEntry> };
+  type Lock = { packages?: Record<string, LockEntry>; dependencies?: Record<string, LockEntry> };
+  let lock: Lock;
+  try {
+    lock = JSON.parse(await readFile(file, 'utf8')) as Lock;
+  } catch (e) {
+    throw new StagecraftError('mirror-failed', `${file} is not a readable lockfile (${e instanceof Error ? e.message : String(e)}).`,
+      'Regenerate it with `npm install --package-lock-only`, or leave it out.');
+  }
   const out: LockedPackage[] = [];
   const add = (name: string, e: LockEntry): void => {
     // Links are local folders; bundled packages come inside their parent's tarball.

@@ -48,13 +48,16 @@ export function listedRef(ref: string): string {
   return `${r.repository}:${r.tag ?? 'latest'}`;
 }
 
-export const DERIVED_REPOSITORY_PREFIX = 'stagecraft-mirror/';
-
-/** `stagecraft-mirror/node:24-trixie-slim` for `node:24-trixie-slim`. */
-export function derivedTag(ref: string): string {
+/**
+ * `stagecraft-mirror/node:24-trixie-slim` for `node:24-trixie-slim` with the mirror on its
+ * default port; `stagecraft-mirror-4874/...` on another, so two mirrors (a test's and the
+ * developer's) never retag each other's variants.
+ */
+export function derivedTag(ref: string, port: number, defaultPort: number): string {
   const r = parseImageRef(ref);
   // A registry port's colon is not allowed in a repository path component.
   const repository = r.repository.replaceAll(':', '-');
   const tag = r.digest ? `digest-${r.digest.replace(/^sha256:/, '').slice(0, 16)}` : (r.tag ?? 'latest');
-  return `${DERIVED_REPOSITORY_PREFIX}${repository}:${tag}`;
+  const namespace = port === defaultPort ? 'stagecraft-mirror' : `stagecraft-mirror-${port}`;
+  return `${namespace}/${repository}:${tag}`;
 }

@@ -30,6 +30,8 @@ export interface StartOptions {
   onProgress?: (message: string) => void;
   /** Overrides the host's registry as the uplink (tests point it at a closed port). */
   uplink?: string;
+  /** Overrides how long metadata is trusted without asking the uplink (tests use `0s`). */
+  maxAge?: string;
 }
 
 /** The running daemon, started if need be. Fast path: one file read and one ping. */
@@ -59,7 +61,7 @@ async function startDaemon(opts: StartOptions): Promise<DaemonInfo> {
   const started = performance.now();
   opts.onProgress?.('starting the local npm mirror');
   const [uplink, gateway] = await Promise.all([opts.uplink ?? upstreamRegistry(), bridgeGateway()]);
-  await writeFile(paths.config, `${JSON.stringify(verdaccioConfig({ storage: paths.storage, uplink }), null, 2)}\n`);
+  await writeFile(paths.config, `${JSON.stringify(verdaccioConfig({ storage: paths.storage, uplink, ...(opts.maxAge ? { maxAge: opts.maxAge } : {}) }), null, 2)}\n`);
   await rm(paths.daemon, { force: true });
 
   const options: DaemonOptions = {

@@ -84,7 +84,9 @@ export function execFormStart(opts: GoalOptions = {}): Goal {
       if (nb) return nb;
       const { cmd, entrypoint } = (await ctx.facts()).config;
       const start = [...(entrypoint ?? []), ...(cmd ?? [])];
-      const shell = (entrypoint?.[0] === '/bin/sh' && entrypoint[1] === '-c') || (!entrypoint?.length && cmd?.[0] === '/bin/sh' && cmd[1] === '-c');
+      // Shell form in either wraps the app in `/bin/sh -c`, even behind an entrypoint script.
+      const viaShell = (argv: string[] | undefined): boolean => argv?.[0] === '/bin/sh' && argv[1] === '-c';
+      const shell = viaShell(entrypoint) || viaShell(cmd);
       return { pass: !shell && start.length > 0, expected, measured: start.length ? JSON.stringify(start) : 'nothing to start',
         message: shell ? `The image starts ${instruction(start.join(' '))} through a shell.` : undefined };
     },
