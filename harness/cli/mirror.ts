@@ -35,7 +35,9 @@ export async function mirrorCommand(argv: string[]): Promise<number> {
       return 0;
     }
     case 'warm': {
-      if (rest.length === 0) throw new StagecraftError('usage', 'Name the folders whose lockfiles to fetch: `stagecraft mirror warm labs solutions`.');
+      if (rest.length === 0) {
+        throw new StagecraftError('usage', '`stagecraft mirror warm` needs the folders whose lockfiles to fetch.', 'For the whole course: `npx stagecraft mirror warm labs solutions`.');
+      }
       const m = await ensureMirror({ onProgress: progress });
       const r = await warmMirror(m.url, await upstreamRegistry(), rest, progress);
       if (r.lockfiles.length === 0) {

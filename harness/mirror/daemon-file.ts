@@ -7,7 +7,10 @@ export interface DaemonInfo {
   port: number;
   /** Addresses it listens on: loopback, and the Docker bridge gateway when that is local. */
   hosts: string[];
-  /** The address builds reach it at; `host-gateway` when the engine runs in a VM. */
+  /**
+   * The address builds reach it at: the bridge gateway; `host-gateway` when the engine runs
+   * in a VM; empty when no engine answered at start (then the next check restarts it).
+   */
   buildHost: string;
   uplink: string;
   startedAt: string;

@@ -73,7 +73,8 @@ async function main(): Promise<void> {
   };
 
   let hosts = ['127.0.0.1'];
-  let buildHost = 'host-gateway';
+  // Empty until an engine told us its gateway: builds cannot reach a loopback-only mirror.
+  let buildHost = '';
   let bound: { servers: http.Server[]; port: number };
   if (opts.gateway) {
     try {
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
       // Desktop): there builds reach the host's loopback through `host-gateway`.
       if (code(e) !== 'EADDRNOTAVAIL') throw e;
       bound = await bindAll(makeServer, hosts, opts.preferredPort);
+      buildHost = 'host-gateway';
     }
   } else {
     bound = await bindAll(makeServer, hosts, opts.preferredPort);

@@ -12,9 +12,13 @@ export interface DerivedRecord {
   /** The variant's tag and ID (`stagecraft-mirror/...`). */
   tag: string;
   imageId: string;
-  /** The registry URL written into the variant's npm config. */
+  /** The registry URL written into the variant's npm config, and the config's recipe. */
   registry: string;
+  recipe: number;
+  /** Platforms the variant has: every one of `probed` that the base has. */
   platforms: string[];
+  /** Platforms looked for in the base when the variant was made. */
+  probed: string[];
 }
 
 export interface DerivedState {

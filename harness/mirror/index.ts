@@ -4,12 +4,22 @@
  * themselves (TLS interception, or no internet in a workshop once the mirror is warm).
  */
 import { mirrorBuildArgs, type BuildArgsOptions } from './build-args.ts';
+import { NPMRC_SOURCE } from './derive.ts';
 import { MIRROR_HOSTNAME } from './npmrc.ts';
 import { mirrorPaths } from './paths.ts';
 import { ensureDaemon, hostUrl, runningDaemon, stopDaemon } from './server.ts';
 import { cachedPackageCount } from './storage.ts';
 
 export type { BuildArgsOptions } from './build-args.ts';
+export { isMirrorVariantTag } from './refs.ts';
+
+/**
+ * Whether an image history entry is the one layer the mirror adds under a learner's image
+ * (`COPY stagecraft-mirror.npmrc /usr/local/etc/npmrc`), for goals that count layers.
+ */
+export function isMirrorHistoryEntry(createdBy: string): boolean {
+  return createdBy.includes(NPMRC_SOURCE);
+}
 
 export interface Mirror {
   /** The registry URL on the host: `http://127.0.0.1:4873/`. */

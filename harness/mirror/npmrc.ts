@@ -1,6 +1,9 @@
 /** Hostname build steps reach the mirror by (mapped with `--add-host`). */
 export const MIRROR_HOSTNAME = 'stagecraft-mirror';
 
+/** Bump when mirrorNpmrc's output changes, so existing variants are made again. */
+export const NPMRC_RECIPE = 1;
+
 /** Settings the mirror owns; lines setting them in an image's own global config are replaced. */
 const OWNED = ['registry', 'replace-registry-host'];
 

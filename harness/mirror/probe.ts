@@ -1,4 +1,5 @@
 import { $ } from 'zx';
+import { docker } from '../engine/docker.ts';
 import { MANAGED_LABEL } from '../engine/labels.ts';
 import { StagecraftError } from '../errors.ts';
 
@@ -25,4 +26,16 @@ export async function probeNpm(imageId: string, ref: string): Promise<NpmConfigS
   }
   if (first.trim() === NO_NPM) return undefined;
   return { globalconfig: first.trim(), existing: rest.join('\n') };
+}
+
+/**
+ * Whether the local store holds `ref` for `platform`. Docker 26's API cannot list an image
+ * index's platforms, but creating (never starting) a container for that platform without
+ * pulling succeeds exactly when it is there (the same test harness/images uses).
+ */
+export async function platformPresent(ref: string, platform: string): Promise<boolean> {
+  const out = await $({ quiet: true, nothrow: true })`docker create --pull never --platform ${platform} --network none --label ${MANAGED_LABEL}=true ${ref} true`;
+  const id = out.stdout.trim();
+  if (out.exitCode === 0 && id) await docker().getContainer(id).remove({ force: true }).catch(() => undefined);
+  return out.exitCode === 0;
 }

@@ -61,3 +61,9 @@ export function derivedTag(ref: string, port: number, defaultPort: number): stri
   const namespace = port === defaultPort ? 'stagecraft-mirror' : `stagecraft-mirror-${port}`;
   return `${namespace}/${repository}:${tag}`;
 }
+
+/** Whether a tag names a mirror variant (for cleanup and leftover checks). */
+export function isMirrorVariantTag(tag: string): boolean {
+  const namespace = tag.split('/')[0] ?? '';
+  return namespace === 'stagecraft-mirror' || /^stagecraft-mirror-\d+$/.test(namespace);
+}

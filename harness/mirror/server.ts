@@ -38,12 +38,16 @@ export interface StartOptions {
 export async function ensureDaemon(opts: StartOptions = {}): Promise<DaemonInfo> {
   const paths = mirrorPaths();
   const info = readDaemonInfo(paths.daemon);
-  if (info && (opts.uplink === undefined || opts.uplink === info.uplink) && (await ping(hostUrl(info)))) return info;
+  if (info && (opts.uplink === undefined || opts.uplink === info.uplink) && (await ping(hostUrl(info)))) {
+    // Started while no engine answered (say by `mirror warm`): restart it once one does,
+    // so it also listens where builds reach it.
+    if (info.buildHost !== '' || !(await bridgeGateway())) return info;
+  }
 
   const locked = withLock(paths.startLock, START_TIMEOUT_MS + 5_000, async () => {
     // Another check may have started it while this one waited for the lock.
     const current = readDaemonInfo(paths.daemon);
-    if (current && (opts.uplink === undefined || opts.uplink === current.uplink)) {
+    if (current && current.pid !== info?.pid && (opts.uplink === undefined || opts.uplink === current.uplink)) {
       if (await ping(hostUrl(current))) return current;
     }
     if (current) await stopDaemon();
