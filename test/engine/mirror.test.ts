@@ -18,13 +18,13 @@ const saved = { home: process.env.STAGECRAFT_HOME, port: process.env.STAGECRAFT_
 process.env.STAGECRAFT_HOME = home;
 process.env.STAGECRAFT_MIRROR_PORT = '4973';
 
-const { ensureMirror, mirrorStatus, stopMirror } = await import('../harness/mirror/index.ts');
-const { warmMirror } = await import('../harness/mirror/warm.ts');
-const { upstreamRegistry } = await import('../harness/mirror/upstream.ts');
-const { readDerivedState } = await import('../harness/mirror/derived-state.ts');
-const { mirrorPaths } = await import('../harness/mirror/paths.ts');
-const { imagePresent } = await import('../harness/engine/docker.ts');
-const { MANAGED_LABEL } = await import('../harness/engine/labels.ts');
+const { ensureMirror, mirrorStatus, stopMirror } = await import('../../harness/mirror/index.ts');
+const { warmMirror } = await import('../../harness/mirror/warm.ts');
+const { upstreamRegistry } = await import('../../harness/mirror/upstream.ts');
+const { readDerivedState } = await import('../../harness/mirror/derived-state.ts');
+const { mirrorPaths } = await import('../../harness/mirror/paths.ts');
+const { imagePresent } = await import('../../harness/engine/docker.ts');
+const { MANAGED_LABEL } = await import('../../harness/engine/labels.ts');
 
 const BASE = 'node:24-trixie-slim';
 const run = `${Date.now().toString(36)}`;
