@@ -2,16 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDockerfile } from '../build/dockerfile.ts';
-import { buildImage, type BuildResult } from '../build/buildx.ts';
+import type { BuildResult } from '../build/buildx.ts';
 import { imagePresent, requireEngine } from '../engine/docker.ts';
 import { removeManaged } from '../engine/cleanup.ts';
-import { managedLabels } from '../engine/labels.ts';
 import { StagecraftError } from '../errors.ts';
 import { assembleContext, makeWorkDir, type Take } from '../course/lab-files.ts';
 import type { Lesson } from '../course/lesson.ts';
 import { ensureMirror } from '../mirror/index.ts';
 import type { Verdict } from './goal.ts';
-import { LabContext, imageTag } from './lab-context.ts';
+import { LabContext } from './lab-context.ts';
 
 export interface CheckOptions {
   /** The folder holding the lab's files; defaults to the lab in `labs/`. */
@@ -58,25 +57,15 @@ export async function checkLab(lesson: Lesson, opts: CheckOptions = {}): Promise
     await requireEngine();
     await requireBaseImages(dockerfile.baseImages);
     const mirror = await ensureMirror({ onProgress: progress });
-    const extraBuildArgs = await mirror.buildArgs(dockerfile.baseImages);
+    const extraBuildArgs = await mirror.buildArgs(dockerfile.baseImages, lesson.platforms ? { platforms: lesson.platforms } : undefined);
 
+    ctx = new LabContext({ lesson, sessionId, contextDir, dockerfile, extraBuildArgs, onProgress: progress, signal: opts.signal });
     progress('building the image');
-    const build = await buildImage({
-      contextDir,
-      tag: imageTag(lesson, sessionId, 'main'),
-      target: lesson.target,
-      buildArgs: lesson.buildArgs,
-      labels: managedLabels(sessionId),
-      extraArgs: extraBuildArgs,
-      timeoutMs: lesson.buildTimeoutMs,
-      signal: opts.signal,
-      onLine: (line) => { if (/^#\d+ \[/.test(line)) progress(line.replace(/^#\d+ /, '')); },
-    });
+    const build = await ctx.buildMain((line) => { if (/^#\d+ \[/.test(line)) progress(line.replace(/^#\d+ /, '')); });
     if (build.outcome === 'cancelled') throw new StagecraftError('usage', 'The check was cancelled.');
     if (build.outcome === 'failed' && /dockerfile parse error|failed to parse/i.test(build.reason ?? '')) {
       throw new StagecraftError('dockerfile-invalid', `The Dockerfile does not parse: ${build.reason ?? ''}`, 'Fix the line it names and check again.');
     }
-    ctx = new LabContext({ lesson, sessionId, contextDir, dockerfile, build, extraBuildArgs, onProgress: progress });
 
     const verdicts: Verdict[] = [];
     for (const g of lesson.goals.filter((x) => !opts.only || opts.only.includes(x.id))) {

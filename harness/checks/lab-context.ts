@@ -1,47 +1,59 @@
-import { cp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { buildImage, type BuildRequest, type BuildResult } from '../build/buildx.ts';
 import type { ParsedDockerfile } from '../build/dockerfile.ts';
+import type { BuildLog } from '../build/build-log.ts';
 import { managedLabels } from '../engine/labels.ts';
 import { imageFacts, type ImageFacts } from '../inspect/image-facts.ts';
-import { startApp, ContainerStartError, type RunningApp } from '../run/container.ts';
+import { readImageFile } from '../inspect/image-files.ts';
+import { imagePlatforms, type PlatformVariant } from '../inspect/platforms.ts';
+import { startApp, ContainerStartError, type RunningApp, type RunSpec } from '../run/container.ts';
 import { assembleContext, makeWorkDir } from '../course/lab-files.ts';
 import type { Lesson } from '../course/lesson.ts';
 
-/** A build of the lab made for a goal: the main one, the starter, or an edited copy. */
+/** A build of the lab made for a goal: the starter, or an edited or re-targeted copy. */
 export interface BuiltVariant {
   build: BuildResult;
-  /** Config, history and diffIDs; layers only for the main image and the starter. */
+  /** Config, history and diffIDs; layers only where the goal asked for them. */
   facts: ImageFacts | undefined;
 }
+
+/** What a goal may change about a build: its target, secrets, args, cache. */
+export type BuildOverrides = Partial<Pick<BuildRequest, 'target' | 'buildArgs' | 'platforms' | 'noCache' | 'cacheFrom' | 'cacheTo' | 'secrets' | 'timeoutMs'>>;
 
 export interface LabContextInit {
   lesson: Lesson;
   sessionId: string;
   contextDir: string;
   dockerfile: ParsedDockerfile;
-  build: BuildResult;
   /** Extra buildx flags (the package mirror), used for every build of this check. */
   extraBuildArgs: string[];
   onProgress?: (line: string) => void;
+  signal?: AbortSignal;
 }
 
 /**
  * What goals measure, computed lazily and once: the image facts, the running container,
- * the starter's image, rebuilds after edits. Goals never build or start things themselves.
+ * the starter's image, rebuilds after edits. Goals never build or start things themselves,
+ * and every build here uses the lesson's options, so they compare like with like.
  */
 export class LabContext {
   readonly lesson: Lesson;
   readonly sessionId: string;
   readonly contextDir: string;
   readonly dockerfile: ParsedDockerfile;
-  readonly build: BuildResult;
+  private mainBuild: BuildResult | undefined;
   private readonly extraBuildArgs: string[];
   private readonly onProgress: ((line: string) => void) | undefined;
+  private readonly signal: AbortSignal | undefined;
   private factsMemo: Promise<ImageFacts> | undefined;
-  private appMemo: Promise<RunningApp> | undefined;
+  private platformsMemo: Promise<PlatformVariant[]> | undefined;
   private starterMemo: Promise<BuiltVariant> | undefined;
+  private secretsMemo: Promise<BuildRequest['secrets']> | undefined;
+  private readonly apps = new Map<string, Promise<RunningApp>>();
   private readonly variants = new Map<string, Promise<BuiltVariant>>();
+  private readonly files = new Map<string, Promise<Buffer | undefined>>();
   private buildCount = 0;
   private readonly tempDirs: string[] = [];
 
@@ -50,13 +62,28 @@ export class LabContext {
     this.sessionId = init.sessionId;
     this.contextDir = init.contextDir;
     this.dockerfile = init.dockerfile;
-    this.build = init.build;
     this.extraBuildArgs = init.extraBuildArgs;
     this.onProgress = init.onProgress;
+    this.signal = init.signal;
+  }
+
+  /** Builds the learner's image; goals read it through `build`. */
+  async buildMain(onLine?: (line: string, log: BuildLog) => void): Promise<BuildResult> {
+    this.mainBuild = await this.buildIn(this.contextDir, 'main', { onLine });
+    return this.mainBuild;
+  }
+
+  get build(): BuildResult {
+    if (!this.mainBuild) throw new Error('the lab has not been built yet');
+    return this.mainBuild;
   }
 
   get built(): boolean {
     return this.build.outcome === 'built';
+  }
+
+  get labels(): Record<string, string> {
+    return managedLabels(this.sessionId);
   }
 
   /** Facts of the learner's image, layers included. */
@@ -66,18 +93,43 @@ export class LabContext {
     return this.factsMemo;
   }
 
+  /** Each platform of a multi-platform image, with its own layers. */
+  platforms(): Promise<PlatformVariant[]> {
+    this.platformsMemo ??= imagePlatforms(this.build.tag);
+    return this.platformsMemo;
+  }
+
+  /** A file of the image's final filesystem (for one platform), read without running it. */
+  readFile(filePath: string, platform?: string): Promise<Buffer | undefined> {
+    const key = `${platform ?? ''}:${filePath}`;
+    let memo = this.files.get(key);
+    if (!memo) {
+      memo = readImageFile(this.build.tag, filePath, this.labels, platform);
+      this.files.set(key, memo);
+    }
+    return memo;
+  }
+
   /** The learner's image, started under limits and ready (rejects with ContainerStartError). */
   app(): Promise<RunningApp> {
     if (!this.lesson.run) return Promise.reject(new Error(`lesson ${this.lesson.slug} runs no container`));
-    this.appMemo ??= startApp(this.build.tag, this.lesson.run, managedLabels(this.sessionId));
-    return this.appMemo;
+    return this.run('main', this.lesson.run);
+  }
+
+  /** Another container of the learner's image (or a variant's), e.g. the arm64 one. */
+  run(key: string, spec: RunSpec, image = this.build.tag): Promise<RunningApp> {
+    let memo = this.apps.get(key);
+    if (!memo) {
+      memo = startApp(image, spec, this.labels);
+      this.apps.set(key, memo);
+    }
+    return memo;
   }
 
   /** The lab's starter (from the course copy of the lab), built and read. */
   starter(): Promise<BuiltVariant> {
     this.starterMemo ??= (async () => {
-      const dir = await makeWorkDir('starter');
-      this.tempDirs.push(dir);
+      const dir = await this.tempDir('starter');
       await assembleContext(this.lesson, this.lesson.labDir, dir, 'all');
       const build = await this.buildIn(dir, 'starter');
       const facts = build.outcome === 'built' ? await imageFacts(build.tag, { withLayers: true }) : undefined;
@@ -87,19 +139,19 @@ export class LabContext {
   }
 
   /**
-   * The learner's build context copied, edited by `edit`, and built again: how goals
-   * see what the cache reuses. The learner's own files are never touched.
+   * The learner's build context copied, edited by `edit`, and built again (with optional
+   * overrides): how goals see what the cache reuses or what a target does. The learner's
+   * own files are never touched.
    */
-  variant(key: string, edit: (contextDir: string) => Promise<void>): Promise<BuiltVariant> {
+  variant(key: string, edit: (contextDir: string) => Promise<void>, overrides: BuildOverrides = {}, withLayers = false): Promise<BuiltVariant> {
     let memo = this.variants.get(key);
     if (!memo) {
       memo = (async () => {
-        const dir = await makeWorkDir(`variant-${key}`);
-        this.tempDirs.push(dir);
+        const dir = await this.tempDir(`variant-${key}`);
         await cp(this.contextDir, dir, { recursive: true, verbatimSymlinks: true });
         await edit(dir);
-        const build = await this.buildIn(dir, key);
-        const facts = build.outcome === 'built' ? await imageFacts(build.tag) : undefined;
+        const build = await this.buildIn(dir, key, overrides);
+        const facts = build.outcome === 'built' ? await imageFacts(build.tag, { withLayers }) : undefined;
         return { build, facts };
       })();
       this.variants.set(key, memo);
@@ -107,8 +159,8 @@ export class LabContext {
     return memo;
   }
 
-  /** Builds a context with the same options as the learner's image. */
-  buildIn(contextDir: string, name: string, overrides: Partial<BuildRequest> = {}): Promise<BuildResult> {
+  /** Builds a context with the lesson's options (target, args, secrets, platforms). */
+  async buildIn(contextDir: string, name: string, overrides: BuildOverrides & Pick<BuildRequest, 'onLine'> = {}): Promise<BuildResult> {
     this.buildCount++;
     this.onProgress?.(`building ${name}`);
     return buildImage({
@@ -116,16 +168,41 @@ export class LabContext {
       tag: imageTag(this.lesson, this.sessionId, `${name}-${this.buildCount}`),
       target: this.lesson.target,
       buildArgs: this.lesson.buildArgs,
-      labels: managedLabels(this.sessionId),
+      platforms: this.lesson.platforms,
+      secrets: await this.secrets(),
+      labels: this.labels,
       extraArgs: this.extraBuildArgs,
       timeoutMs: this.lesson.buildTimeoutMs,
+      signal: this.signal,
       ...overrides,
     });
   }
 
+  /** The lesson's secrets as files in a private temp dir, as `--secret id=...,src=...` wants. */
+  private secrets(): Promise<BuildRequest['secrets']> {
+    this.secretsMemo ??= (async () => {
+      const entries = Object.entries(this.lesson.secrets ?? {});
+      if (!entries.length) return undefined;
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'stagecraft-secrets-'));
+      this.tempDirs.push(dir);
+      return Promise.all(entries.map(async ([id, value]) => {
+        const src = path.join(dir, id);
+        await writeFile(src, value, { mode: 0o600 });
+        return { id, src };
+      }));
+    })();
+    return this.secretsMemo;
+  }
+
+  private async tempDir(name: string): Promise<string> {
+    const dir = await makeWorkDir(name);
+    this.tempDirs.push(dir);
+    return dir;
+  }
+
   async dispose(): Promise<void> {
-    const app = await this.appMemo?.catch(() => undefined);
-    await app?.remove();
+    const apps = await Promise.all([...this.apps.values()].map((a) => a.catch(() => undefined)));
+    await Promise.all(apps.map((a) => a?.remove()));
     await Promise.all(this.tempDirs.map((d) => rm(d, { recursive: true, force: true })));
   }
 }
@@ -138,5 +215,3 @@ export function imageTag(lesson: Lesson, sessionId: string, name: string): strin
 export function isStartError(e: unknown): e is ContainerStartError {
   return e instanceof ContainerStartError;
 }
-
-export const contextPath = (ctx: LabContext, rel: string): string => path.join(ctx.contextDir, rel);

@@ -15,6 +15,10 @@ export interface LessonDefinition {
   run?: RunSpec;
   target?: string;
   buildArgs?: Record<string, string>;
+  /** Build for these platforms (an image index); default: the engine's own. */
+  platforms?: string[];
+  /** Build secrets the lesson's build is given: id -> file content, written to a temp file. */
+  secrets?: Record<string, string>;
   buildTimeoutMs?: number;
   /** Files planted in the build-context copy, keyed by path relative to the context. */
   plant?: Record<string, PlantedFile>;

@@ -17,6 +17,9 @@ export interface RunSpec {
   pids?: number;
   env?: Record<string, string>;
   command?: string[];
+  /** Run this platform's variant (under QEMU when foreign). */
+  platform?: string;
+  user?: string;
 }
 
 export interface HttpAnswer {
@@ -110,6 +113,8 @@ export async function startApp(image: string, spec: RunSpec, labels: Labels): Pr
   if (spec.port !== undefined) c.withExposedPorts(spec.port);
   if (spec.env) c.withEnvironment(spec.env);
   if (spec.command) c.withCommand(spec.command);
+  if (spec.platform) c.withPlatform(spec.platform);
+  if (spec.user) c.withUser(spec.user);
 
   try {
     return new RunningApp(await c.start(), spec.port);
