@@ -92,10 +92,10 @@ async function main(): Promise<void> {
   const warmImages = await timeIt(() => $({ quiet: true, cwd: repoRoot })`node bin/stagecraft.js images`);
   console.log(`\n\`stagecraft images\`, everything present: ${sec(warmImages)}`);
   try {
-    const cold = JSON.parse(await readFile(path.join(stateDir, 'images', 'last-cold-run.json'), 'utf8')) as { seconds: number; at: string };
-    console.log(`\`stagecraft images\`, last cold run on this machine: ${cold.seconds.toFixed(1)} s (${cold.at})`);
+    const last = JSON.parse(await readFile(path.join(stateDir, 'images', 'last-build-run.json'), 'utf8')) as { seconds: number; built: number; refresh: boolean; at: string };
+    console.log(`\`stagecraft images\`, last run that built stand-ins: ${last.seconds.toFixed(1)} s, ${last.built} built${last.refresh ? ', nothing cached (cold)' : ''} (${last.at})`);
   } catch {
-    console.log('`stagecraft images`: no cold run recorded on this machine yet');
+    console.log('`stagecraft images`: no stand-in build recorded on this machine (measure a cold run with `npx stagecraft images --rebuild --refresh`)');
   }
 }
 

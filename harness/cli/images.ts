@@ -20,6 +20,11 @@ Options:
 /** `stagecraft images`: returns the exit code (0 ok, 2 failure with a clear message). */
 export async function imagesCommand(argv: string[]): Promise<number> {
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
+  // `stagecraft images --status | head` closes the pipe early: not an error
+  process.stdout.once('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const err = (line: string): void => void process.stderr.write(`${line}\n`);
   try {
     let values;

@@ -10,7 +10,12 @@ import { checkCommand } from './check.ts';
 export async function setupCommand(): Promise<number> {
   await requireEngine();
   console.log('Making the base images present (stand-ins are built once, a few minutes)...');
-  await ensureImages({ onProgress: (line) => console.log(`  ${line}`) });
+  const results = await ensureImages({ onProgress: (line) => console.log(`  ${line}`) });
+  const failed = results.filter((r) => r.action === 'failed');
+  if (failed.length) {
+    for (const r of failed) console.error(`  ${r.ref}: ${r.error ?? 'failed'}${r.fix ? `\n    fix: ${r.fix}` : ''}`);
+    return 2;
+  }
   await ensureMirror({ onProgress: (line) => console.log(`  ${line}`) });
   console.log('\nReady. Lab 01, as it stands:\n');
   const code = await checkCommand(['01']);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { $ } from 'zx';
 import { StagecraftError } from '../errors.ts';
 import { requireEngine } from '../engine/docker.ts';
-import { courseImages, type Platform } from './catalogue.ts';
+import { courseImages, normaliseRef, type Platform } from './catalogue.ts';
 import { isStandin, platformsPresent } from './local-store.ts';
 
 /**
@@ -39,7 +39,8 @@ export async function saveImages(file: string): Promise<ArchiveEntry[]> {
   const target = path.resolve(file);
   mkdirSync(path.dirname(target), { recursive: true });
   const tmp = `${target}.partial`;
-  const refs = entries.map((e) => e.ref);
+  // with explicit tags: `docker save repo` would save every tag of repo, some twice
+  const refs = entries.map((e) => normaliseRef(e.ref));
   const r = gz(target)
     ? await $({ quiet: true, nothrow: true })`set -o pipefail; docker save ${refs} | gzip -1 > ${tmp}`
     : await $({ quiet: true, nothrow: true })`docker save -o ${tmp} ${refs}`;
@@ -60,9 +61,6 @@ export async function loadImages(file: string): Promise<ArchiveEntry[]> {
   }
   // docker load reads gzip archives as they are
   const r = await $({ quiet: true, nothrow: true })`docker load -i ${source}`;
-  if (r.exitCode !== 0) {
-    throw new StagecraftError('images-failed', `docker load failed: ${r.stderr.trim()}`, 'Check that the file is complete (compare its size with the original).');
-  }
   const entries: ArchiveEntry[] = [];
   const incomplete: string[] = [];
   for (const image of courseImages) {
@@ -70,10 +68,12 @@ export async function loadImages(file: string): Promise<ArchiveEntry[]> {
     if (platforms.length !== image.platforms.length) incomplete.push(image.ref);
     entries.push({ ref: image.ref, standin: await isStandin(image.ref), platforms });
   }
+  // docker load's own status is not the verdict (it has failed to unpack images it had
+  // loaded whole): what counts is that every image and platform is usable now.
   if (incomplete.length) {
     throw new StagecraftError(
       'images-failed',
-      `After loading ${source}, these course images are still missing (or lack platforms): ${incomplete.join(', ')}.`,
+      `After loading ${source}${r.exitCode !== 0 ? ` (docker load: ${r.stderr.trim()})` : ''}, these course images are still missing (or lack platforms): ${incomplete.join(', ')}.`,
       'Save the archive again with `stagecraft images --save FILE` on a machine where `stagecraft images` succeeded.',
     );
   }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +44,8 @@ export async function cachedFile(
   produce: (tmp: string) => Promise<void>,
 ): Promise<{ file: string; cached: boolean }> {
   if (!opts.refresh && existsSync(file)) return { file, cached: true };
-  const tmp = `${file}.partial-${process.pid}`;
+  // unique per call: two images may ask for the same artefact at once
+  const tmp = `${file}.partial-${process.pid}-${randomUUID().slice(0, 8)}`;
   rmSync(tmp, { recursive: true, force: true });
   try {
     await produce(tmp);

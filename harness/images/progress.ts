@@ -32,30 +32,46 @@ export class Progress {
 
 /**
  * Runs at most `slots` heavy jobs (mmdebstrap, buildx) at once; waiting jobs start in
- * priority order (lower first), so the image the course needs first is built first.
+ * priority order (lower first). The first jobs wait `settleMs` for the others to queue, so
+ * the order is decided by priority rather than by which image asked first.
  */
 export class Limiter {
   private running = 0;
+  private settled: boolean;
   private readonly queue: { priority: number; seq: number; start: () => void }[] = [];
   private seq = 0;
 
-  constructor(private readonly slots: number) {}
+  constructor(
+    private readonly slots: number,
+    private readonly settleMs = 0,
+  ) {
+    this.settled = settleMs <= 0;
+  }
+
+  private dispatch(): void {
+    while (this.settled && this.running < this.slots && this.queue.length) {
+      this.running++;
+      this.queue.shift()?.start();
+    }
+  }
 
   async run<T>(priority: number, job: () => Promise<T>): Promise<T> {
-    if (this.running >= this.slots) {
-      await new Promise<void>((start) => {
-        this.queue.push({ priority, seq: this.seq++, start });
-        this.queue.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
-      });
-    } else {
-      this.running++;
+    if (!this.settled && this.queue.length === 0 && this.running === 0) {
+      setTimeout(() => {
+        this.settled = true;
+        this.dispatch();
+      }, this.settleMs);
     }
+    await new Promise<void>((start) => {
+      this.queue.push({ priority, seq: this.seq++, start });
+      this.queue.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+      this.dispatch();
+    });
     try {
       return await job();
     } finally {
-      const next = this.queue.shift();
-      if (next) next.start();
-      else this.running--;
+      this.running--;
+      this.dispatch();
     }
   }
 }

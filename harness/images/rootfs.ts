@@ -87,11 +87,14 @@ export async function buildDebianRootfs(
 ): Promise<void> {
   requireEmulation(spec.arch);
   const hook = (name: string, ...args: string[]): string =>
-    `--customize-hook=${[`'${path.join(hooksDir, name)}'`, '"$1"', ...args.map((a) => `'${a}'`)].join(' ')}`;
+    // through bash, so a checkout without exec bits still works
+    `--customize-hook=${['bash', `'${path.join(hooksDir, name)}'`, '"$1"', ...args.map((a) => `'${a}'`)].join(' ')}`;
   const args = [
     '--variant=minbase',
     `--arch=${spec.arch}`,
     '--mode=root',
+    // requireEmulation() has checked binfmt; mmdebstrap's own check needs arch-test
+    ...(spec.arch === hostDebArch() ? [] : ['--skip=check/qemu']),
     '--format=tar',
     ...(spec.include.length ? [`--include=${spec.include.join(',')}`] : []),
     hook('debian-minimize.sh'),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { copyFileSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
@@ -50,8 +51,8 @@ export function standinLabels(image: CourseImage, extra: Labels = {}): Labels {
  */
 export async function buildStandin(build: StandinBuild): Promise<void> {
   const name = slug(build.image.ref);
-  const context = imagesDir('contexts', name);
-  rmSync(context, { recursive: true, force: true });
+  // per process: two `stagecraft images` runs may build the same image at once
+  const context = path.join(imagesDir('contexts'), `${name}-${process.pid}-${randomUUID().slice(0, 8)}`);
   mkdirSync(context, { recursive: true });
   writeFileSync(path.join(context, 'Dockerfile'), build.dockerfile);
   for (const [inContext, onDisk] of Object.entries(build.files)) place(onDisk, path.join(context, inContext));
@@ -73,9 +74,10 @@ export async function buildStandin(build: StandinBuild): Promise<void> {
     '--load',
     context,
   ];
-  const r = await $({ quiet: true, nothrow: true })`docker ${args}`;
+  const r = await $({ quiet: true, nothrow: true })`docker ${args}`.finally(() =>
+    rmSync(context, { recursive: true, force: true }),
+  );
   writeFileSync(logFile, `$ docker ${args.join(' ')}\n${r.stdout}${r.stderr}`);
-  rmSync(context, { recursive: true, force: true });
   if (r.exitCode !== 0) {
     const tail = r.stderr.trim().split('\n').slice(-8).join('\n  ');
     throw new StagecraftError(

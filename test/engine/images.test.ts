@@ -8,10 +8,10 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import tar from 'tar-stream';
-import { docker } from '../harness/engine/docker.ts';
-import { managedLabels } from '../harness/engine/labels.ts';
-import { courseImages } from '../harness/images/catalogue.ts';
-import { ensureImages, imageStatus } from '../harness/images/ensure.ts';
+import { docker } from '../../harness/engine/docker.ts';
+import { managedLabels } from '../../harness/engine/labels.ts';
+import { courseImages } from '../../harness/images/catalogue.ts';
+import { ensureImages, imageStatus } from '../../harness/images/ensure.ts';
 
 const session = `test-images-${randomUUID().slice(0, 8)}`;
 const created: string[] = [];
@@ -178,6 +178,13 @@ describe('course images', () => {
   it('debian:trixie-slim runs as linux/arm64 (under emulation)', async () => {
     expect((await run('debian:trixie-slim', ['uname', '-m'], { platform: 'linux/arm64' })).trim()).toBe('aarch64');
   }, 60_000);
+
+  it('the node images run as linux/arm64 where the catalogue says so', async () => {
+    for (const image of courseImages.filter((i) => i.ref.includes('node') && i.platforms.includes('linux/arm64'))) {
+      const cmd = image.ref.startsWith('gcr.io/') ? ['-p', 'process.arch'] : ['node', '-p', 'process.arch'];
+      expect((await run(image.ref, cmd, { platform: 'linux/arm64' })).trim(), image.ref).toBe('arm64');
+    }
+  }, 120_000);
 
   it('the static distroless images have linux/arm64 variants', async () => {
     // no shell to run `uname` with: creating a container for the platform, without pulling,
