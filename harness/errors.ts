@@ -7,6 +7,7 @@ export type FailureKind =
   | 'lesson-unknown'
   | 'dockerfile-invalid'
   | 'mirror-failed'
+  | 'service-failed'
   | 'images-failed'
   | 'usage';
 

@@ -9,6 +9,12 @@ export interface BuildStep {
   error: string | undefined;
   /** The step's own output lines (RUN output), capped. */
   output: string[];
+  /** When the log introduced the step (`performance.now()` as the line arrived). */
+  seenAt: number;
+  /** When it ended (DONE, CACHED or ERROR arrived); undefined while it runs. */
+  endedAt: number | undefined;
+  /** BuildKit's own duration from `DONE 1.2s`, in ms. */
+  durationMs: number | undefined;
 }
 
 const MAX_STEP_LINES = 200;
@@ -28,8 +34,12 @@ export class BuildLog {
   private dropped = 0;
   private partial = '';
 
-  constructor(maxBytes = 1024 * 1024) {
+  private readonly clock: () => number;
+
+  /** `clock` stamps steps as their lines arrive (tests pass their own). */
+  constructor(maxBytes = 1024 * 1024, clock: () => number = () => performance.now()) {
     this.maxBytes = maxBytes;
+    this.clock = clock;
   }
 
   /** Feeds a chunk of output; returns the complete lines it contained. */
@@ -71,14 +81,21 @@ export class BuildLog {
     const id = Number(m[1]);
     const rest = m[2] ?? '';
     let step = this.steps.get(id);
+    // Arrival times let goals compare when steps of concurrent builds ran.
+    const now = this.clock();
     if (!step) {
-      step = { id, name: rest, cached: false, done: false, error: undefined, output: [] };
+      step = { id, name: rest, cached: false, done: false, error: undefined, output: [], seenAt: now, endedAt: undefined, durationMs: undefined };
       this.steps.set(id, step);
       return;
     }
-    if (rest === 'CACHED') step.cached = true;
-    else if (rest.startsWith('DONE')) step.done = true;
-    else if (rest.startsWith('ERROR:') || rest.startsWith('ERROR ')) step.error = rest.replace(/^ERROR:?\s*/, '');
+    if (rest === 'CACHED') { step.cached = true; step.endedAt = now; }
+    else if (rest.startsWith('DONE')) {
+      step.done = true;
+      step.endedAt = now;
+      const took = /^DONE ([\d.]+)s/.exec(rest);
+      if (took) step.durationMs = Number(took[1]) * 1000;
+    }
+    else if (rest.startsWith('ERROR:') || rest.startsWith('ERROR ')) { step.error = rest.replace(/^ERROR:?\s*/, ''); step.endedAt = now; }
     else {
       const ctx = /^transferring context: ([\d.]+)([kMG]?B)/.exec(rest);
       if (ctx && step.name.includes('load build context')) this.contextBytes = toBytes(Number(ctx[1]), ctx[2] ?? 'B');

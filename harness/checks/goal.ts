@@ -22,6 +22,11 @@ export interface Goal {
   /** Strings this goal needs searched for in every layer's files. */
   search?: string[];
   check(ctx: LabContext): Promise<GoalOutcome>;
+  /**
+   * Starts slow work the check will need (a rebuild) without waiting for it, so the
+   * harness can overlap it with other goals. Optional; `check` must not depend on it.
+   */
+  prepare?(ctx: LabContext): void;
 }
 
 export type VerdictStatus = 'pass' | 'fail' | 'error';
@@ -53,6 +58,7 @@ export function goal(defaults: Omit<Goal, 'weight'> & { weight?: number }, opts:
     hint: opts.hint ?? defaults.hint,
     weight: opts.weight ?? defaults.weight ?? 1,
     ...(defaults.search ? { search: defaults.search } : {}),
+    ...(defaults.prepare ? { prepare: defaults.prepare } : {}),
     check: defaults.check,
   };
 }

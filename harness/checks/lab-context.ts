@@ -2,6 +2,7 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildImage, type BuildRequest, type BuildResult } from '../build/buildx.ts';
+import { recordBuildDownloads, type RecordedRequest } from '../build/download-recorder.ts';
 import type { ParsedDockerfile } from '../build/dockerfile.ts';
 import type { BuildLog } from '../build/build-log.ts';
 import { managedLabels } from '../engine/labels.ts';
@@ -11,16 +12,23 @@ import { imagePlatforms, type PlatformVariant } from '../inspect/platforms.ts';
 import { startApp, ContainerStartError, type RunningApp, type RunSpec } from '../run/container.ts';
 import { assembleContext, makeWorkDir } from '../course/lab-files.ts';
 import type { Lesson } from '../course/lesson.ts';
+import type { ServiceProvision } from '../services/service.ts';
+import { lintBuildContext } from '../lint/context.ts';
+import type { LintFinding } from '../lint/rules.ts';
 
 /** A build of the lab made for a goal: the starter, or an edited or re-targeted copy. */
 export interface BuiltVariant {
   build: BuildResult;
   /** Config, history and diffIDs; layers only where the goal asked for them. */
   facts: ImageFacts | undefined;
+  /** What the build's RUN steps fetched over HTTP, when the variant asked (`recordDownloads`). */
+  downloads?: RecordedRequest[];
 }
 
 /** What a goal may change about a build: its target, secrets, args, cache. */
-export type BuildOverrides = Partial<Pick<BuildRequest, 'target' | 'buildArgs' | 'platforms' | 'noCache' | 'cacheFrom' | 'cacheTo' | 'secrets' | 'timeoutMs'>>;
+export type BuildOverrides = Partial<Pick<BuildRequest, 'target' | 'buildArgs' | 'platforms' | 'noCache' | 'cacheFrom' | 'cacheTo' | 'secrets' | 'timeoutMs'>>
+  /** Send the variant's RUN steps through a recording proxy (see build/download-recorder.ts). */
+  & { recordDownloads?: boolean };
 
 export interface LabContextInit {
   lesson: Lesson;
@@ -29,6 +37,8 @@ export interface LabContextInit {
   dockerfile: ParsedDockerfile;
   /** Extra buildx flags (the package mirror), used for every build of this check. */
   extraBuildArgs: string[];
+  /** What the lesson's running services give every build: secrets, args, flags, secret values. */
+  services?: ServiceProvision;
   onProgress?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -45,10 +55,14 @@ export class LabContext {
   readonly dockerfile: ParsedDockerfile;
   private mainBuild: BuildResult | undefined;
   private readonly extraBuildArgs: string[];
+  private readonly provision: ServiceProvision;
+  /** Values the services marked secret (tokens): searched in every layer; see goals/secrets.ts. */
+  readonly secretValues: string[];
   private readonly onProgress: ((line: string) => void) | undefined;
   private readonly signal: AbortSignal | undefined;
   private factsMemo: Promise<ImageFacts> | undefined;
   private platformsMemo: Promise<PlatformVariant[]> | undefined;
+  private lintMemo: Promise<LintFinding[]> | undefined;
   private starterMemo: Promise<BuiltVariant> | undefined;
   private secretsMemo: Promise<BuildRequest['secrets']> | undefined;
   private readonly apps = new Map<string, Promise<RunningApp>>();
@@ -56,6 +70,11 @@ export class LabContext {
   private readonly files = new Map<string, Promise<Buffer | undefined>>();
   private buildCount = 0;
   private readonly tempDirs: string[] = [];
+  private readonly targets = new Map<string, Promise<LabContext>>();
+  private readonly resources = new Map<string, { value: Promise<unknown>; dispose: ((value: unknown) => Promise<void>) | undefined }>();
+  /** Set on a context made by `forTarget`: it shares the parent's starter. */
+  private parent: LabContext | undefined;
+  private namePrefix = '';
 
   constructor(init: LabContextInit) {
     this.lesson = init.lesson;
@@ -63,6 +82,8 @@ export class LabContext {
     this.contextDir = init.contextDir;
     this.dockerfile = init.dockerfile;
     this.extraBuildArgs = init.extraBuildArgs;
+    this.provision = init.services ?? {};
+    this.secretValues = [...(this.provision.search ?? [])];
     this.onProgress = init.onProgress;
     this.signal = init.signal;
   }
@@ -88,9 +109,15 @@ export class LabContext {
 
   /** Facts of the learner's image, layers included. */
   facts(): Promise<ImageFacts> {
-    const search = [...new Set([...(this.lesson.search ?? []), ...this.lesson.goals.flatMap((g) => g.search ?? [])])];
+    const search = [...new Set([...(this.lesson.search ?? []), ...this.lesson.goals.flatMap((g) => g.search ?? []), ...this.secretValues])];
     this.factsMemo ??= imageFacts(this.build.tag, { withLayers: true, search });
     return this.factsMemo;
+  }
+
+  /** Docker's build checks on the learner's Dockerfile and .dockerignore (see harness/lint). */
+  lint(): Promise<LintFinding[]> {
+    this.lintMemo ??= lintBuildContext(this.contextDir, this.dockerfile.baseImages);
+    return this.lintMemo;
   }
 
   /** Each platform of a multi-platform image, with its own layers. */
@@ -128,6 +155,7 @@ export class LabContext {
 
   /** The lab's starter (from the course copy of the lab), built and read. */
   starter(): Promise<BuiltVariant> {
+    if (this.parent) return this.parent.starter();
     this.starterMemo ??= (async () => {
       const dir = await this.tempDir('starter');
       await assembleContext(this.lesson, this.lesson.labDir, dir, 'all');
@@ -150,7 +178,15 @@ export class LabContext {
         const dir = await this.tempDir(`variant-${key}`);
         await cp(this.contextDir, dir, { recursive: true, verbatimSymlinks: true });
         await edit(dir);
-        const build = await this.buildIn(dir, key, overrides);
+        const { recordDownloads, ...buildOverrides } = overrides;
+        if (recordDownloads) {
+          const defaults = { ...this.lesson.buildArgs, ...this.provision.buildArgs, ...buildOverrides.buildArgs };
+          const { result: build, downloads } = await recordBuildDownloads([...this.extraBuildArgs, ...(this.provision.extraArgs ?? [])],
+            (proxyArgs) => this.buildIn(dir, key, { ...buildOverrides, buildArgs: { ...defaults, ...proxyArgs } }));
+          const facts = build.outcome === 'built' ? await imageFacts(build.tag, { withLayers }) : undefined;
+          return { build, facts, downloads };
+        }
+        const build = await this.buildIn(dir, key, buildOverrides);
         const facts = build.outcome === 'built' ? await imageFacts(build.tag, { withLayers }) : undefined;
         return { build, facts };
       })();
@@ -159,29 +195,64 @@ export class LabContext {
     return memo;
   }
 
+  /**
+   * The lab built again with `--target target`: another final image of the same Dockerfile
+   * (one service of a compose file), as a context of its own, so every goal can measure it.
+   * It shares the build context, flags and starter; its builds are tagged with the target.
+   */
+  forTarget(target: string, run?: RunSpec): Promise<LabContext> {
+    let memo = this.targets.get(target);
+    if (!memo) {
+      memo = (async () => {
+        const child = new LabContext({
+          lesson: { ...this.lesson, target, run: run ?? this.lesson.run }, sessionId: this.sessionId, contextDir: this.contextDir,
+          dockerfile: this.dockerfile, extraBuildArgs: this.extraBuildArgs, services: this.provision, onProgress: this.onProgress, signal: this.signal,
+        });
+        child.parent = this;
+        child.namePrefix = `${target}-`;
+        child.mainBuild = await child.buildIn(this.contextDir, 'main');
+        return child;
+      })();
+      this.targets.set(target, memo);
+    }
+    return memo;
+  }
+
+  /**
+   * A resource several goals use (a compose project, a helper server): made once per check,
+   * on first use, and disposed (before containers and images go) when the check ends.
+   */
+  shared<T>(key: string, make: () => Promise<T>, dispose?: (value: T) => Promise<void>): Promise<T> {
+    const found = this.resources.get(key);
+    if (found) return found.value as Promise<T>;
+    const value = make();
+    this.resources.set(key, { value, dispose: dispose as ((value: unknown) => Promise<void>) | undefined });
+    return value;
+  }
+
   /** Builds a context with the lesson's options (target, args, secrets, platforms). */
   async buildIn(contextDir: string, name: string, overrides: BuildOverrides & Pick<BuildRequest, 'onLine'> = {}): Promise<BuildResult> {
     this.buildCount++;
     this.onProgress?.(`building ${name}`);
     return buildImage({
       contextDir,
-      tag: imageTag(this.lesson, this.sessionId, `${name}-${this.buildCount}`),
+      tag: imageTag(this.lesson, this.sessionId, `${this.namePrefix}${name}-${this.buildCount}`),
       target: this.lesson.target,
-      buildArgs: this.lesson.buildArgs,
+      buildArgs: { ...this.lesson.buildArgs, ...this.provision.buildArgs },
       platforms: this.lesson.platforms,
       secrets: await this.secrets(),
       labels: this.labels,
-      extraArgs: this.extraBuildArgs,
+      extraArgs: [...this.extraBuildArgs, ...(this.provision.extraArgs ?? [])],
       timeoutMs: this.lesson.buildTimeoutMs,
       signal: this.signal,
       ...overrides,
     });
   }
 
-  /** The lesson's secrets as files in a private temp dir, as `--secret id=...,src=...` wants. */
+  /** The lesson's and its services' secrets as files in a private temp dir, as `--secret id=...,src=...` wants. */
   private secrets(): Promise<BuildRequest['secrets']> {
     this.secretsMemo ??= (async () => {
-      const entries = Object.entries(this.lesson.secrets ?? {});
+      const entries = Object.entries({ ...this.lesson.secrets, ...this.provision.secrets });
       if (!entries.length) return undefined;
       const dir = await mkdtemp(path.join(os.tmpdir(), 'stagecraft-secrets-'));
       this.tempDirs.push(dir);
@@ -201,6 +272,12 @@ export class LabContext {
   }
 
   async dispose(): Promise<void> {
+    await Promise.all([...this.resources.values()].map(async (r) => {
+      const value = await r.value.catch(() => undefined);
+      if (value !== undefined) await r.dispose?.(value).catch(() => undefined);
+    }));
+    const targets = await Promise.all([...this.targets.values()].map((t) => t.catch(() => undefined)));
+    await Promise.all(targets.map((t) => t?.dispose()));
     const apps = await Promise.all([...this.apps.values()].map((a) => a.catch(() => undefined)));
     await Promise.all(apps.map((a) => a?.remove()));
     await Promise.all(this.tempDirs.map((d) => rm(d, { recursive: true, force: true })));

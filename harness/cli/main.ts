@@ -1,17 +1,13 @@
 import { isStagecraftError } from '../errors.ts';
 import { renderError } from '../report/terminal.ts';
-import { checkCommand } from './check.ts';
-import { doctorCommand } from './doctor.ts';
-import { imagesCommand } from './images.ts';
-import { mirrorCommand } from './mirror.ts';
-import { cleanCommand } from './clean.ts';
-import { setupCommand } from './setup.ts';
 
 const USAGE = `stagecraft: a course on building Docker images well
 
 Usage:
   npx stagecraft setup                                 base images and package mirror, then check lab 01
   npx stagecraft check <lesson> [--dir DIR] [--json]   check a lab (exit 0 pass, 1 fail, 2 cannot check)
+  npx stagecraft inspect <lesson> [--dir DIR] [--json] build a lab and show its layers, files, waste, config
+  npx stagecraft lint <lesson> [--dir DIR] [--json]    Docker's build checks on a lab's Dockerfile (exit 1: findings)
   npx stagecraft images [--save FILE | --load FILE]    make the course's base images present
   npx stagecraft doctor                                what is missing on this machine, and how to fix it
   npx stagecraft mirror start|stop|status|warm DIR...  the local npm mirror builds use
@@ -21,13 +17,16 @@ Usage:
 
 type Command = (argv: string[]) => Promise<number>;
 
-const commands: Record<string, Command> = {
-  check: checkCommand,
-  images: imagesCommand,
-  doctor: doctorCommand,
-  mirror: mirrorCommand,
-  clean: cleanCommand,
-  setup: setupCommand,
+// Loaded on demand: a command imports only what it uses, so the CLI starts quickly.
+const commands: Record<string, () => Promise<Command>> = {
+  check: async () => (await import('./check.ts')).checkCommand,
+  images: async () => (await import('./images.ts')).imagesCommand,
+  doctor: async () => (await import('./doctor.ts')).doctorCommand,
+  mirror: async () => (await import('./mirror.ts')).mirrorCommand,
+  clean: async () => (await import('./clean.ts')).cleanCommand,
+  setup: async () => (await import('./setup.ts')).setupCommand,
+  lint: async () => (await import('./lint.ts')).lintCommand,
+  inspect: async () => (await import('./inspect.ts')).inspectCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -36,12 +35,13 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const command = commands[name];
-  if (!command) {
+  const load = commands[name];
+  if (!load) {
     console.error(`stagecraft: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
   try {
+    const command = await load();
     return await command(rest);
   } catch (e) {
     if (isStagecraftError(e)) {

@@ -1,5 +1,6 @@
 import type { Goal } from '../checks/goal.ts';
 import type { RunSpec } from '../run/container.ts';
+import type { Service } from '../services/service.ts';
 
 /** A file the harness adds to its copy of the build context (never to the learner's lab). */
 export type PlantedFile = string | Buffer;
@@ -24,6 +25,11 @@ export interface LessonDefinition {
   plant?: Record<string, PlantedFile>;
   /** Strings searched for in every layer's files (planted secrets, canaries). */
   search?: string[];
+  /**
+   * Started before the first build of a check and stopped when it ends (a private registry):
+   * what they provide (secrets, build args, flags) reaches every build of the check.
+   */
+  services?: Service[];
   goals: Goal[];
   /** Shown one at a time, in order. */
   hints: string[];

@@ -21,13 +21,12 @@ export async function removeManaged(sessionId?: string): Promise<Removed> {
     await api.getContainer(c.Id).remove({ force: true, v: true }).then(() => removed.containers++, () => undefined);
   }));
   const images = await api.listImages({ filters: { label } });
-  for (const img of images) {
-    // Remove by tag: on the containerd store an image ID may be shared with other tags.
-    const refs = img.RepoTags?.filter((t) => t !== '<none>:<none>') ?? [];
-    for (const ref of refs.length ? refs : [img.Id]) {
-      await api.getImage(ref).remove({ force: true }).then(() => removed.images++, () => undefined);
-    }
-  }
+  // Remove by tag: on the containerd store an image ID may be shared with other tags.
+  const refs = images.flatMap((img) => {
+    const tags = img.RepoTags?.filter((t) => t !== '<none>:<none>') ?? [];
+    return tags.length ? tags : [img.Id];
+  });
+  await Promise.all(refs.map((ref) => api.getImage(ref).remove({ force: true }).then(() => removed.images++, () => undefined)));
   const networks = await api.listNetworks({ filters: { label } });
   for (const n of networks) await api.getNetwork(n.Id).remove().then(() => removed.networks++, () => undefined);
   return removed;

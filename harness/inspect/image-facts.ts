@@ -176,7 +176,7 @@ async function writeCompressed(sizes: Map<string, number>): Promise<void> {
 }
 
 /** The filesystem of the final image: layers applied in order, whiteouts honoured. */
-export function finalFilesystem(layers: Layer[]): Map<string, LayerFile & { layer: number }> {
+export function finalFilesystem(layers: Pick<Layer, 'index' | 'files'>[]): Map<string, LayerFile & { layer: number }> {
   const fs = new Map<string, LayerFile & { layer: number }>();
   for (const layer of layers) {
     // Whiteouts hide lower layers only, so apply them before this layer's own entries.

@@ -1,7 +1,8 @@
 /**
  * The mirror process itself, started detached by `ensureMirror()`: verdaccio listening on
  * loopback and on the Docker bridge gateway (where build steps reach the host), on one port.
- * Run as `node --import tsx harness/mirror/daemon.ts '<DaemonOptions JSON>'`.
+ * Run as `node --import tsx harness/mirror/daemon.ts '<DaemonOptions JSON>'` (see launch.ts);
+ * lessons' private registries run it too, with their own config.
  */
 import http from 'node:http';
 import { rmSync } from 'node:fs';
@@ -109,6 +110,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  // Started attached (a check's own registry): end with the process that started it.
+  if (process.connected) process.once('disconnect', shutdown);
 }
 
 main().catch((e: unknown) => {

@@ -2,16 +2,13 @@
  * The mirror daemon's lifecycle: reuse the running one (one ping), else start verdaccio
  * detached so later checks find it, and stop it on request.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { repoRoot } from '../paths.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { StagecraftError } from '../errors.ts';
 import { verdaccioConfig } from './config.ts';
 import { readDaemonInfo, type DaemonInfo } from './daemon-file.ts';
 import type { DaemonOptions } from './daemon.ts';
+import { DAEMON_SCRIPT, hostUrl, LaunchError, launchVerdaccio } from './launch.ts';
 import { processAlive, withLock } from './lock.ts';
 import { mirrorPaths } from './paths.ts';
 import { ping } from './ping.ts';
@@ -20,11 +17,8 @@ import { bridgeGateway, upstreamRegistry } from './upstream.ts';
 /** verdaccio's usual port; the daemon moves to the next free one when it is taken. */
 export const DEFAULT_PORT = 4873;
 const START_TIMEOUT_MS = 30_000;
-const daemonScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'daemon.ts');
 
-export function hostUrl(info: DaemonInfo): string {
-  return `http://127.0.0.1:${info.port}/`;
-}
+export { hostUrl };
 
 export interface StartOptions {
   onProgress?: (message: string) => void;
@@ -75,39 +69,16 @@ async function startDaemon(opts: StartOptions): Promise<DaemonInfo> {
     gateway,
     preferredPort: Number(process.env.STAGECRAFT_MIRROR_PORT) || DEFAULT_PORT,
   };
-  const log = openSync(paths.log, 'a');
-  // Detached with its own session and no pipes to us, so it outlives this check; the
-  // environment (CA trust, proxies) is the host's, which is how it reaches the registry.
-  const child = spawn(process.execPath, ['--import', 'tsx', daemonScript, JSON.stringify(options)], {
-    cwd: repoRoot,
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: process.env,
-  });
-  closeSync(log);
-  let exited: number | null | undefined;
-  child.once('exit', (code) => { exited = code; });
-  child.unref();
-
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    if (exited !== undefined) break;
-    const info = readDaemonInfo(paths.daemon);
-    if (info && info.pid === child.pid && (await ping(hostUrl(info)))) {
-      opts.onProgress?.(`npm mirror listening at ${hostUrl(info)} (${Math.round(performance.now() - started)} ms)`);
-      return info;
-    }
+  try {
+    // Detached, so it outlives this check for the next ones.
+    const info = await launchVerdaccio({ daemon: options, logFile: paths.log, detached: true, timeoutMs: START_TIMEOUT_MS });
+    opts.onProgress?.(`npm mirror listening at ${hostUrl(info)} (${Math.round(performance.now() - started)} ms)`);
+    return info;
+  } catch (e) {
+    if (!(e instanceof LaunchError)) throw e;
+    throw new StagecraftError('mirror-failed', `The package mirror ${e.message} while starting. Its log ends:\n${e.logTail}`,
+      `Fix what the log says (a port or a permission), then run \`stagecraft mirror start\`.`);
   }
-  if (exited === undefined && child.pid) process.kill(child.pid, 'SIGKILL');
-  throw new StagecraftError('mirror-failed',
-    `The package mirror ${exited === undefined ? `did not answer within ${START_TIMEOUT_MS / 1000} s` : `exited (code ${exited})`} while starting. Its log ends:\n${await logTail(paths.log)}`,
-    `Fix what the log says (a port or a permission), then run \`stagecraft mirror start\`.`);
-}
-
-async function logTail(file: string, lines = 8): Promise<string> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
 /**
@@ -118,7 +89,7 @@ async function isOurDaemon(info: DaemonInfo): Promise<boolean> {
   const cmdline = `/proc/${info.pid}/cmdline`;
   if (existsSync('/proc/self/cmdline')) {
     try {
-      return readFileSync(cmdline, 'utf8').includes(daemonScript);
+      return readFileSync(cmdline, 'utf8').includes(DAEMON_SCRIPT);
     } catch {
       return false;
     }

@@ -2,6 +2,7 @@ import type { LabReport } from '../checks/check-lab.ts';
 import type { Verdict } from '../checks/goal.ts';
 import { bytes, seconds } from '../checks/format.ts';
 import type { StagecraftError } from '../errors.ts';
+import type { LintFinding } from '../lint/rules.ts';
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (s: string): string => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -36,7 +37,16 @@ export function renderReport(r: LabReport): string {
   const size = r.image?.size !== undefined ? `, image ${bytes(r.image.size)}` : '';
   lines.push('');
   lines.push(`${passed === r.verdicts.length ? green(`${passed}/${r.verdicts.length} goals met`) : `${passed}/${r.verdicts.length} goals met`}${size}, checked in ${seconds(r.durationMs)}.`);
+  if (r.lint) lines.push('', ...lintLines(r.lint));
   return lines.join('\n');
+}
+
+/** Docker's build checks on the Dockerfile: a heading, then one line per finding. */
+export function lintLines(findings: LintFinding[], file = 'Dockerfile'): string[] {
+  if (!findings.length) return [`${bold('Lint')} (Docker's build checks): ${green('no findings')}.`];
+  const out = [`${bold('Lint')} (Docker's build checks): ${yellow(`${findings.length} finding${findings.length === 1 ? '' : 's'}`)}`];
+  for (const f of findings) out.push(`  ${file}:${f.line}  ${yellow(f.rule)}  ${f.message}${f.skipped ? dim(' (skipped by # check=skip)') : ''}`);
+  return out;
 }
 
 /** An expected failure: one line of reason and one of what to do. */

@@ -1,4 +1,4 @@
-import { GenericContainer, Wait, type StartedTestContainer, type WaitStrategy } from 'testcontainers';
+import type { StartedTestContainer, WaitStrategy } from 'testcontainers';
 import { docker } from '../engine/docker.ts';
 import type { Labels } from '../engine/labels.ts';
 
@@ -35,15 +35,31 @@ export interface ExecAnswer {
 
 export const RUN_DEFAULTS = { startupTimeoutMs: 30_000, memoryMb: 512, cpus: 1, pids: 256 } as const;
 
+type Testcontainers = typeof import('testcontainers');
+let testcontainers: Promise<Testcontainers> | undefined;
+
+/**
+ * testcontainers takes a few hundred milliseconds to import: callers that will run a
+ * container start loading it early (during the build) so it is ready when needed.
+ */
+export function loadTestcontainers(): Promise<Testcontainers> {
+  testcontainers ??= import('testcontainers');
+  return testcontainers;
+}
+
 /** GenericContainer plus the limits its builder does not expose (pids, no swap). */
-class LimitedContainer extends GenericContainer {
-  withLimits(memoryMb: number, cpus: number, pids: number): this {
-    this.hostConfig.Memory = memoryMb * 1024 * 1024;
-    this.hostConfig.MemorySwap = memoryMb * 1024 * 1024; // equal to Memory: no swap
-    this.hostConfig.NanoCpus = Math.round(cpus * 1e9);
-    this.hostConfig.PidsLimit = pids;
-    return this;
+async function limitedContainer(image: string, memoryMb: number, cpus: number, pids: number) {
+  const { GenericContainer } = await loadTestcontainers();
+  class LimitedContainer extends GenericContainer {
+    withLimits(): this {
+      this.hostConfig.Memory = memoryMb * 1024 * 1024;
+      this.hostConfig.MemorySwap = memoryMb * 1024 * 1024; // equal to Memory: no swap
+      this.hostConfig.NanoCpus = Math.round(cpus * 1e9);
+      this.hostConfig.PidsLimit = pids;
+      return this;
+    }
   }
+  return new LimitedContainer(image).withLimits();
 }
 
 /** A started container of a built image, with the probes goals use. */
@@ -105,11 +121,11 @@ export class ContainerStartError extends Error {
  */
 export async function startApp(image: string, spec: RunSpec, labels: Labels): Promise<RunningApp> {
   const timeout = spec.startupTimeoutMs ?? RUN_DEFAULTS.startupTimeoutMs;
-  const c = new LimitedContainer(image)
-    .withLimits(spec.memoryMb ?? RUN_DEFAULTS.memoryMb, spec.cpus ?? RUN_DEFAULTS.cpus, spec.pids ?? RUN_DEFAULTS.pids)
+  const { Wait } = await loadTestcontainers();
+  const c = (await limitedContainer(image, spec.memoryMb ?? RUN_DEFAULTS.memoryMb, spec.cpus ?? RUN_DEFAULTS.cpus, spec.pids ?? RUN_DEFAULTS.pids))
     .withLabels(labels)
     .withStartupTimeout(timeout)
-    .withWaitStrategy(waitStrategy(spec));
+    .withWaitStrategy(waitStrategy(spec, Wait));
   if (spec.port !== undefined) c.withExposedPorts(spec.port);
   if (spec.env) c.withEnvironment(spec.env);
   if (spec.command) c.withCommand(spec.command);
@@ -130,7 +146,7 @@ export async function startApp(image: string, spec: RunSpec, labels: Labels): Pr
   }
 }
 
-function waitStrategy(spec: RunSpec): WaitStrategy {
+function waitStrategy(spec: RunSpec, Wait: Testcontainers['Wait']): WaitStrategy {
   const w = spec.waitFor;
   if (w && 'none' in w) return Wait.forLogMessage(/[\s\S]*/, 0);
   if (w && 'log' in w) return Wait.forLogMessage(w.log);

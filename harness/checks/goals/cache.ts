@@ -28,13 +28,24 @@ function layerAdding(layers: Layer[], glob: string): Layer | undefined {
   return layers.find((l) => l.files.some((f) => !f.whiteout && m(f.path)));
 }
 
+/** The rebuild after the edit (memoized by the context, so prepare and check share it). */
+function edited(ctx: LabContext, edit: EditSpec): ReturnType<LabContext['variant']> {
+  const key = `${edit.file}-edit`.replace(/[^a-z0-9-]/gi, '-');
+  return ctx.variant(key, (dir) => appendFile(path.join(dir, edit.file), edit.append));
+}
+
+function prepareEdit(edit: EditSpec) {
+  return (ctx: LabContext): void => {
+    if (ctx.built) edited(ctx, edit).catch(() => undefined);
+  };
+}
+
 async function compare(ctx: LabContext, spec: LayerReuseSpec, expected: string): Promise<{ reused: boolean; layer: Layer } | GoalOutcome> {
   const nb = notBuilt(ctx, expected);
   if (nb) return nb;
   const layer = layerAdding((await ctx.facts()).layers ?? [], spec.layerWith);
   if (!layer) return { pass: false, expected, measured: `no layer adds ${spec.layerWith}` };
-  const key = `${spec.edit.file}-edit`.replace(/[^a-z0-9-]/gi, '-');
-  const variant = await ctx.variant(key, (dir) => appendFile(path.join(dir, spec.edit.file), spec.edit.append));
+  const variant = await edited(ctx, spec.edit);
   if (!variant.facts) return { pass: false, expected, measured: 'the rebuild failed', message: `After editing ${spec.edit.file} the image did not build: ${variant.build.reason ?? ''}` };
   const before = (await ctx.facts()).diffIds.slice(0, layer.index + 1);
   const after = variant.facts.diffIds.slice(0, layer.index + 1);
@@ -48,6 +59,7 @@ export function layerReusedAfterEdit(spec: LayerReuseSpec): Goal {
     id: `reuse-after-${spec.edit.file.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-edit`,
     title: `Editing ${spec.edit.file} reuses ${spec.what} from the cache`,
     hint: 'Copy only the files the install step needs (package.json, package-lock.json) before it, and the rest of the source after it.',
+    prepare: prepareEdit(spec.edit),
     async check(ctx) {
       const r = await compare(ctx, spec, expected);
       if ('pass' in r) return r;
@@ -64,6 +76,7 @@ export function layerRebuiltAfterEdit(spec: LayerReuseSpec): Goal {
     id: `rebuild-after-${spec.edit.file.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-edit`,
     title: `Changing ${spec.edit.file} rebuilds ${spec.what}`,
     hint: `The install step must depend on ${spec.edit.file}, or a dependency change would not reach the image.`,
+    prepare: prepareEdit(spec.edit),
     async check(ctx) {
       const r = await compare(ctx, spec, expected);
       if ('pass' in r) return r;

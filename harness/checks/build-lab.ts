@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDockerfile } from '../build/dockerfile.ts';
+import type { BuildResult } from '../build/buildx.ts';
+import { imagePresent, requireEngine } from '../engine/docker.ts';
+import { removeManaged } from '../engine/cleanup.ts';
+import { StagecraftError } from '../errors.ts';
+import { assembleContext, makeWorkDir, type Take } from '../course/lab-files.ts';
+import type { Lesson } from '../course/lesson.ts';
+import { ensureMirror } from '../mirror/index.ts';
+import { startServices, type StartedServices } from '../services/service.ts';
+import { LabContext } from './lab-context.ts';
+
+export interface BuildLabOptions {
+  /** The folder holding the lab's files; defaults to the lab in `labs/`. */
+  dir?: string;
+  take?: Take;
+  /** Progress lines (build steps, goal names) as they happen. */
+  onProgress?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/** A lab's image, built from an assembled copy of its context, ready to be measured. */
+export interface BuiltLab {
+  lesson: Lesson;
+  /** The folder the learner's files came from. */
+  dir: string;
+  ctx: LabContext;
+  /** The main build: it may have failed, which is for the caller to report. */
+  build: BuildResult;
+}
+
+export function newSessionId(): string {
+  return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Assembles a lab's build context, builds it the way `check` does (engine, base images and
+ * package mirror first), hands the result to `use`, then removes everything the session
+ * created. Throws StagecraftError when the lab cannot be built at all (no engine, bad
+ * Dockerfile, missing files or base images); a build that fails is handed over.
+ */
+export async function withBuiltLab<T>(lesson: Lesson, opts: BuildLabOptions, use: (lab: BuiltLab) => Promise<T>): Promise<T> {
+  const dir = path.resolve(opts.dir ?? lesson.labDir);
+  const sessionId = newSessionId();
+  const progress = opts.onProgress ?? ((): void => undefined);
+  const contextDir = await makeWorkDir(lesson.number);
+  let ctx: LabContext | undefined;
+  let services: StartedServices | undefined;
+  try {
+    await assembleContext(lesson, dir, contextDir, opts.take ?? 'all');
+    const dockerfile = parseDockerfile(await readFile(path.join(contextDir, 'Dockerfile'), 'utf8'), `${path.relative(process.cwd(), dir) || '.'}/Dockerfile`);
+    await requireEngine();
+    await requireBaseImages(dockerfile.baseImages);
+    const mirror = await ensureMirror({ onProgress: progress });
+    const extraBuildArgs = await mirror.buildArgs(dockerfile.baseImages, lesson.platforms ? { platforms: lesson.platforms } : undefined);
+
+    // The lesson's services (a private registry) run for this check; every build gets what they provide.
+    services = await startServices(lesson.services ?? [], { lesson, sessionId, onProgress: progress });
+
+    ctx = new LabContext({ lesson, sessionId, contextDir, dockerfile, extraBuildArgs, services: services.provision, onProgress: progress, signal: opts.signal });
+    progress('building the image');
+    const build = await ctx.buildMain((line) => { if (/^#\d+ \[/.test(line)) progress(line.replace(/^#\d+ /, '')); });
+    if (build.outcome === 'cancelled') throw new StagecraftError('usage', 'The check was cancelled.');
+    if (build.outcome === 'failed' && /dockerfile parse error|failed to parse/i.test(build.reason ?? '')) {
+      throw new StagecraftError('dockerfile-invalid', `The Dockerfile does not parse: ${build.reason ?? ''}`, 'Fix the line it names and check again.');
+    }
+    return await use({ lesson, dir, ctx, build });
+  } finally {
+    await ctx?.dispose();
+    await services?.stop();
+    await removeManaged(sessionId).catch(() => undefined);
+    await rm(contextDir, { recursive: true, force: true });
+  }
+}
+
+async function requireBaseImages(refs: string[]): Promise<void> {
+  const missing: string[] = [];
+  for (const ref of refs) if (!(await imagePresent(ref))) missing.push(ref);
+  if (missing.length) {
+    throw new StagecraftError('base-image-missing', `The base image${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not on this machine.`,
+      'Run `npx stagecraft images` to pull or build the images the course uses (or `npx stagecraft images --load FILE` from a workshop copy).');
+  }
+}

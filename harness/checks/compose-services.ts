@@ -1,0 +1,96 @@
+/**
+ * A lab's compose file seen from a check: what compose resolves it to, the image each
+ * service runs (built by the harness from the lab's Dockerfile, with the mirror's flags,
+ * so compose itself never builds), and one started project that goals share.
+ */
+import path from 'node:path';
+import { targetStage } from '../build/dockerfile.ts';
+import { ComposeError, ComposeProject, composeConfig, type ComposeFiles, type ComposeModel, type UpResult } from '../run/compose.ts';
+import type { LabContext } from './lab-context.ts';
+
+export const DEFAULT_COMPOSE_FILE = 'compose.yaml';
+
+export interface ComposeFacts {
+  model: ComposeModel;
+  warnings: string[];
+}
+
+/** Compose project names allow lowercase letters, digits, `-` and `_`. */
+function projectName(ctx: LabContext, file: string, purpose: string): string {
+  return `stagecraft-${ctx.sessionId}-${purpose}-${file}`.toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
+}
+
+function files(ctx: LabContext, file: string, purpose: string): ComposeFiles {
+  return { projectDir: ctx.contextDir, files: [file], projectName: projectName(ctx, file, purpose) };
+}
+
+/** `docker compose config` of the lab's file, once per check (rejects with a ComposeError). */
+export function composeFacts(ctx: LabContext, file = DEFAULT_COMPOSE_FILE): Promise<ComposeFacts> {
+  return ctx.shared(`compose-config:${file}`, async () => {
+    try {
+      return await composeConfig(files(ctx, file, 'config'));
+    } catch (e) {
+      if (e instanceof ComposeError) throw new ComposeError(`docker compose could not read ${file}: ${e.message}`);
+      throw e;
+    }
+  });
+}
+
+/** The context whose image a service runs, or why there is none to measure. */
+export type ServiceImage = { service: string; ctx: LabContext } | { service: string; problem: string };
+
+/**
+ * The image of one service: the lab's main build when the service builds the Dockerfile's
+ * final stage, else the lab built with the service's `target`. Services must build from
+ * the lab's own folder and Dockerfile, which is what the harness can build with its flags.
+ */
+export async function serviceImage(ctx: LabContext, service: string, file = DEFAULT_COMPOSE_FILE): Promise<ServiceImage> {
+  let facts: ComposeFacts;
+  try {
+    facts = await composeFacts(ctx, file);
+  } catch (e) {
+    return { service, problem: e instanceof Error ? e.message : String(e) };
+  }
+  const svc = facts.model.services[service];
+  if (!svc) return { service, problem: `${file} has no service \`${service}\` (it has ${Object.keys(facts.model.services).join(', ') || 'none'}).` };
+  const build = svc.build;
+  if (!build) return { service, problem: `Service \`${service}\` in ${file} has no \`build:\`: give it the lab folder as context and its stage as \`target\`.` };
+  if (path.resolve(build.context) !== path.resolve(ctx.contextDir)) {
+    return { service, problem: `Service \`${service}\` builds from ${path.relative(ctx.contextDir, build.context) || build.context}, not from the lab folder (\`context: .\`): the lesson wants one Dockerfile for every image.` };
+  }
+  const dockerfile = path.resolve(build.context, build.dockerfile ?? 'Dockerfile');
+  if (dockerfile !== path.join(ctx.contextDir, 'Dockerfile')) {
+    return { service, problem: `Service \`${service}\` builds ${path.relative(ctx.contextDir, dockerfile)}, not the lab's Dockerfile.` };
+  }
+  const final = targetStage(ctx.dockerfile)?.name;
+  const sameAsMain = !build.target || (!ctx.lesson.target && final !== undefined && build.target.toLowerCase() === final.toLowerCase())
+    || build.target === ctx.lesson.target;
+  return { service, ctx: sameAsMain ? ctx : await ctx.forTarget(build.target!) };
+}
+
+export interface ComposeRun {
+  project: ComposeProject;
+  up: UpResult;
+}
+
+export const COMPOSE_WAIT_MS = 60_000;
+
+/**
+ * The lab's compose project, started once per check from the images the harness built and
+ * shared by every goal that probes it; `docker compose down -v` when the check ends. Rejects
+ * with a learner-readable Error when a service's image cannot be had.
+ */
+export function composeRun(ctx: LabContext, file = DEFAULT_COMPOSE_FILE, waitTimeoutMs = COMPOSE_WAIT_MS): Promise<ComposeRun> {
+  return ctx.shared(`compose-run:${file}`, async () => {
+    const { model } = await composeFacts(ctx, file);
+    const images: Record<string, string> = {};
+    for (const [service, svc] of Object.entries(model.services)) {
+      if (!svc.build) continue;
+      const img = await serviceImage(ctx, service, file);
+      if ('problem' in img) throw new Error(img.problem);
+      if (!img.ctx.built) throw new Error(`The image of service \`${service}\` did not build: ${img.ctx.build.reason ?? 'unknown reason'}.`);
+      images[service] = img.ctx.build.tag;
+    }
+    return ComposeProject.up(files(ctx, file, 'up'), model, { images, labels: ctx.labels, waitTimeoutMs });
+  }, (run) => run.project.down());
+}

@@ -1,0 +1,147 @@
+/**
+ * Goals on the images of a compose file's services: any goal of the library measured on
+ * each service's image, the images building in parallel from independent stages, and their
+ * size together (layers they share counted once) against the lab's naive starter.
+ */
+import { ownStepOverlap, type StepSpan } from '../../build/parallel-steps.ts';
+import { DEFAULT_COMPOSE_FILE, serviceImage } from '../compose-services.ts';
+import { bytes, list, seconds } from '../format.ts';
+import { goal, type Goal, type GoalOptions, type GoalOutcome } from '../goal.ts';
+import type { LabContext } from '../lab-context.ts';
+import { notBuilt } from './common.ts';
+import { percent } from './size-ratio.ts';
+
+export interface ServicesOptions extends GoalOptions {
+  /** The compose file, relative to the lab; default compose.yaml. */
+  file?: string;
+}
+
+type Measured = { service: string; ctx: LabContext } | { service: string; outcome: GoalOutcome };
+
+/** Each service's image context, or the failed outcome that says why there is none. */
+async function images(ctx: LabContext, services: string[], file: string, expected: string): Promise<Measured[]> {
+  const out: Measured[] = [];
+  for (const service of services) {
+    const img = await serviceImage(ctx, service, file);
+    out.push('problem' in img ? { service, outcome: { pass: false, expected, measured: 'no image', message: img.problem } } : img);
+  }
+  return out;
+}
+
+/**
+ * `inner` measured on the image of each listed service (built from its `target`); passes
+ * when it passes on every one. The outcome lists each service's measurement.
+ */
+export function forServices(services: string[], inner: Goal, opts: ServicesOptions = {}): Goal {
+  const file = opts.file ?? DEFAULT_COMPOSE_FILE;
+  return goal({
+    id: inner.id,
+    title: `${inner.title} (${services.join(', ')})`,
+    hint: inner.hint,
+    weight: inner.weight,
+    ...(inner.search ? { search: inner.search } : {}),
+    async check(ctx) {
+      const results: { service: string; outcome: GoalOutcome }[] = [];
+      for (const m of await images(ctx, services, file, '')) {
+        results.push({ service: m.service, outcome: 'outcome' in m ? m.outcome : await inner.check(m.ctx) });
+      }
+      const failed = results.filter((r) => !r.outcome.pass);
+      const expected = results.find((r) => r.outcome.expected)?.outcome.expected ?? inner.title;
+      return {
+        pass: failed.length === 0,
+        expected: `${expected}, in ${services.length > 1 ? `each of ${services.join(', ')}` : services.join('')}`,
+        measured: results.map((r) => `${r.service}: ${r.outcome.measured}`).join('; '),
+        message: failed.length ? failed.map((r) => `${r.service}: ${r.outcome.message ?? r.outcome.measured}`).join(' ') : undefined,
+      };
+    },
+  }, opts);
+}
+
+const describeSpan = (name: string, s: StepSpan, t0: number): string => (s.start === undefined || s.end === undefined
+  ? `${name}: no RUN step of its own`
+  : `${name}: ${s.steps.length} RUN step${s.steps.length > 1 ? 's' : ''} ${seconds(s.start - t0)}–${seconds(s.end - t0)}`);
+
+/**
+ * Two services' images, built at the same time from scratch (`--no-cache`, as `docker
+ * compose build` builds a project), run RUN steps of their own concurrently: the stages
+ * each needs are independent, so BuildKit runs them side by side. Measured from the
+ * timing of both builds' logs.
+ */
+export function servicesBuildInParallel(services: [string, string], opts: ServicesOptions = {}): Goal {
+  const file = opts.file ?? DEFAULT_COMPOSE_FILE;
+  const [a, b] = services;
+  const expected = `${a} and ${b} build from independent stages, run at the same time`;
+  return goal({
+    id: 'builds-in-parallel',
+    title: `The ${a} and ${b} images build in parallel, from stages independent of each other`,
+    hint: `Give each image its own chain of stages (its own FROM, install and build), and let neither stage FROM or COPY --from the other's. Then BuildKit runs both at once; \`docker compose build --progress=plain\` shows their steps interleaved.`,
+    async check(ctx) {
+      const [ma, mb] = await images(ctx, services, file, expected);
+      if (!ma || !mb) throw new Error('servicesBuildInParallel needs two services');
+      if ('outcome' in ma) return ma.outcome;
+      if ('outcome' in mb) return mb.outcome;
+      const nb = notBuilt(ma.ctx, expected) ?? notBuilt(mb.ctx, expected);
+      if (nb) return nb;
+      if (ma.ctx === mb.ctx) {
+        return { pass: false, expected, measured: 'one image for both',
+          message: `${a} and ${b} build the same image, so nothing is built apart and each ships the other's files. Give each its own final stage and set it as the service's \`build.target\`.` };
+      }
+      // Both builds start together, from no cache, so every step runs and shows its timing.
+      const [va, vb] = await Promise.all([
+        ma.ctx.variant('parallel-no-cache', async () => undefined, { noCache: true }),
+        mb.ctx.variant('parallel-no-cache', async () => undefined, { noCache: true }),
+      ]);
+      for (const [name, v] of [[a, va], [b, vb]] as const) {
+        if (v.build.outcome !== 'built') return { pass: false, expected, measured: `${name} did not build`, message: `Built without the cache, ${name} failed: ${v.build.reason ?? ''}` };
+      }
+      const o = ownStepOverlap(va.build.steps, vb.build.steps);
+      const t0 = Math.min(...[...va.build.steps, ...vb.build.steps].map((s) => s.seenAt));
+      const measured = `${describeSpan(a, o.a, t0)}; ${describeSpan(b, o.b, t0)}`;
+      if (!o.a.steps.length || !o.b.steps.length) {
+        const lonely = o.a.steps.length ? b : a;
+        const other = lonely === a ? b : a;
+        return { pass: false, expected, measured,
+          message: `Every RUN step of ${lonely}'s build also ran for ${other}: ${lonely}'s stages are part of ${other}'s (a FROM or COPY --from between them), so one waits for the other.` };
+      }
+      if (o.overlapMs <= 0) {
+        return { pass: false, expected, measured,
+          message: `${a}'s own steps and ${b}'s did not run at the same time: one build waited ${seconds(-o.overlapMs)} for the other.` };
+      }
+      return { pass: true, expected, measured: `${measured}; overlapping ${seconds(o.overlapMs)}` };
+    },
+  }, opts);
+}
+
+/**
+ * The services' images together, as a host stores and pulls them (each layer once, however
+ * many images share it), are at most a fraction of the lab's starter image.
+ */
+export function servicesSizeRatioToStarter(services: string[], maxRatio: number, opts: ServicesOptions = {}): Goal {
+  const file = opts.file ?? DEFAULT_COMPOSE_FILE;
+  const expected = `${services.join(' + ')} at most ${percent(maxRatio)} of the starter's image`;
+  return goal({
+    id: 'size-vs-starter',
+    title: `The ${services.join(' and ')} images together are at most ${percent(maxRatio)} of the starter's size`,
+    hint: 'Ship only what runs, on a small base, and use the same base for every image: layers the images share are stored and pulled once.',
+    async check(ctx) {
+      const layers = new Map<string, number>();
+      const perService: string[] = [];
+      for (const m of await images(ctx, services, file, expected)) {
+        if ('outcome' in m) return m.outcome;
+        const nb = notBuilt(m.ctx, expected);
+        if (nb) return { ...nb, message: `${m.service}: ${nb.message ?? ''}` };
+        const facts = await m.ctx.facts();
+        for (const l of facts.layers ?? []) layers.set(l.diffId, l.size);
+        perService.push(`${m.service} ${bytes(facts.size ?? 0)}`);
+      }
+      const starter = await ctx.starter();
+      if (!starter.facts?.size) return { pass: false, expected, measured: 'starter did not build', message: `The starter did not build: ${starter.build.reason ?? ''}` };
+      const total = [...layers.values()].reduce((n, s) => n + s, 0);
+      const ratio = total / starter.facts.size;
+      const pass = ratio <= maxRatio;
+      return { pass, expected,
+        measured: `${percent(ratio)}: ${bytes(total)} stored (${list(perService, 4)}, shared layers once) vs ${bytes(starter.facts.size)}`,
+        message: pass ? undefined : `Together the images need ${bytes(total)}; ${percent(maxRatio)} of the starter is ${bytes(Math.floor(starter.facts.size * maxRatio))}.` };
+    },
+  }, opts);
+}

@@ -1,0 +1,3 @@
+module stagecraft.example/greeter
+
+go 1.24

@@ -1,0 +1,3 @@
+module stagecraft.example/hello
+
+go 1.24
