@@ -37,19 +37,21 @@ async function rawDocker(contextDir: string, mirrorArgs: string[]): Promise<void
   const q = $({ quiet: true });
   const tags = ['main', 'src', 'lock'].map((n) => `stagecraft-bench/raw:${n}`);
   const label = ['--label', 'org.stagecraft.managed=true'];
+  // The flags the harness gives every build, so both sides do the same work.
+  const build = ['--progress=plain', '--load', '--provenance=false', ...label, ...mirrorArgs];
   const variant = async (file: string, text: string): Promise<string> => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'stagecraft-bench-'));
     await cp(contextDir, dir, { recursive: true });
     await appendFile(path.join(dir, file), text);
     return dir;
   };
-  await q`docker buildx build --progress=plain --load -t ${tags[0]} ${label} ${mirrorArgs} ${contextDir}`;
+  await q`docker buildx build ${build} -t ${tags[0]} ${contextDir}`;
   await q`docker image inspect ${tags[0]}`;
   const src = await variant('server.js', '\n// edited by the stagecraft harness\n');
-  await q`docker buildx build --progress=plain --load -t ${tags[1]} ${label} ${mirrorArgs} ${src}`;
+  await q`docker buildx build ${build} -t ${tags[1]} ${src}`;
   await q`docker image inspect ${tags[1]}`;
   const lock = await variant('package-lock.json', '\n');
-  await q`docker buildx build --progress=plain --load -t ${tags[2]} ${label} ${mirrorArgs} ${lock}`;
+  await q`docker buildx build ${build} -t ${tags[2]} ${lock}`;
   await q`docker image inspect ${tags[2]}`;
   const id = (await q`docker run -d ${label} --memory 512m --memory-swap 512m --pids-limit 256 -p 127.0.0.1::3000 ${tags[0]}`).stdout.trim();
   const port = (await q`docker port ${id} 3000`).stdout.trim().split(':').pop();

@@ -103,7 +103,8 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
 }
 
 function buildArgsFor(req: BuildRequest, metadataFile: string): string[] {
-  const args = ['--progress=plain', '--load', '--metadata-file', metadataFile, '-t', req.tag];
+  // No provenance attestation: it adds an unknown/unknown manifest to every image and time to every build.
+  const args = ['--progress=plain', '--load', '--provenance=false', '--metadata-file', metadataFile, '-t', req.tag];
   args.push('-f', req.dockerfile ?? path.join(req.contextDir, 'Dockerfile'));
   if (req.target) args.push('--target', req.target);
   for (const [k, v] of Object.entries(req.buildArgs ?? {})) args.push('--build-arg', `${k}=${v}`);

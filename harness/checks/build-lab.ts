@@ -3,6 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDockerfile } from '../build/dockerfile.ts';
 import type { BuildResult } from '../build/buildx.ts';
+import type { BuildLog } from '../build/build-log.ts';
 import { imagePresent, requireEngine } from '../engine/docker.ts';
 import { removeManaged } from '../engine/cleanup.ts';
 import { StagecraftError } from '../errors.ts';
@@ -18,6 +19,8 @@ export interface BuildLabOptions {
   take?: Take;
   /** Progress lines (build steps, goal names) as they happen. */
   onProgress?: (line: string) => void;
+  /** Each line of the main build's BuildKit log, with the log so far (its steps: cached or not). */
+  onBuildLine?: (line: string, log: BuildLog) => void;
   signal?: AbortSignal;
 }
 
@@ -59,9 +62,12 @@ export async function withBuiltLab<T>(lesson: Lesson, opts: BuildLabOptions, use
     // The lesson's services (a private registry) run for this check; every build gets what they provide.
     services = await startServices(lesson.services ?? [], { lesson, sessionId, onProgress: progress });
 
-    ctx = new LabContext({ lesson, sessionId, contextDir, dockerfile, extraBuildArgs, services: services.provision, onProgress: progress, signal: opts.signal });
+    ctx = new LabContext({ lesson, sessionId, contextDir, dockerfile, extraBuildArgs, services, onProgress: progress, signal: opts.signal });
     progress('building the image');
-    const build = await ctx.buildMain((line) => { if (/^#\d+ \[/.test(line)) progress(line.replace(/^#\d+ /, '')); });
+    const build = await ctx.buildMain((line, log) => {
+      if (/^#\d+ \[/.test(line)) progress(line.replace(/^#\d+ /, ''));
+      opts.onBuildLine?.(line, log);
+    });
     if (build.outcome === 'cancelled') throw new StagecraftError('usage', 'The check was cancelled.');
     if (build.outcome === 'failed' && /dockerfile parse error|failed to parse/i.test(build.reason ?? '')) {
       throw new StagecraftError('dockerfile-invalid', `The Dockerfile does not parse: ${build.reason ?? ''}`, 'Fix the line it names and check again.');

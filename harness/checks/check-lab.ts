@@ -13,6 +13,8 @@ export interface CheckOptions extends BuildLabOptions {
   onVerdict?: (v: Verdict) => void;
   /** Only these goal ids. */
   only?: string[];
+  /** Called with the report as soon as it is complete, before the check's cleanup (watch mode shows it then). */
+  onReport?: (r: LabReport) => void;
 }
 
 export interface LabReport {
@@ -63,12 +65,14 @@ export async function checkLab(lesson: Lesson, opts: CheckOptions = {}): Promise
     const facts = build.outcome === 'built' ? await ctx.facts().catch(() => undefined) : undefined;
     const lint = await ctx.lint().catch(() => undefined);
     const failed = build.log.failedStep();
-    return {
+    const report: LabReport = {
       lesson, dir, verdicts,
       build: { outcome: build.outcome, reason: build.reason, durationMs: build.durationMs, failedStepOutput: failed?.output.slice(-15) ?? [] },
       image: facts ? { size: facts.size, compressedSize: facts.compressedSize } : undefined,
       ...(lint ? { lint } : {}),
       durationMs: performance.now() - started,
     };
+    opts.onReport?.(report);
+    return report;
   });
 }

@@ -2,6 +2,8 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildImage, type BuildRequest, type BuildResult } from '../build/buildx.ts';
+import { bakeDefinition, runBake, type BakeDefinition, type BakeResult } from '../build/bake.ts';
+import { bakeSets, mirrorForBake, type BakeMirror } from '../mirror/bake-overrides.ts';
 import { recordBuildDownloads, type RecordedRequest } from '../build/download-recorder.ts';
 import type { ParsedDockerfile } from '../build/dockerfile.ts';
 import type { BuildLog } from '../build/build-log.ts';
@@ -12,7 +14,7 @@ import { imagePlatforms, type PlatformVariant } from '../inspect/platforms.ts';
 import { startApp, ContainerStartError, type RunningApp, type RunSpec } from '../run/container.ts';
 import { assembleContext, makeWorkDir } from '../course/lab-files.ts';
 import type { Lesson } from '../course/lesson.ts';
-import type { ServiceProvision } from '../services/service.ts';
+import type { ServiceProvision, StartedServices } from '../services/service.ts';
 import { lintBuildContext } from '../lint/context.ts';
 import type { LintFinding } from '../lint/rules.ts';
 
@@ -23,6 +25,34 @@ export interface BuiltVariant {
   facts: ImageFacts | undefined;
   /** What the build's RUN steps fetched over HTTP, when the variant asked (`recordDownloads`). */
   downloads?: RecordedRequest[];
+}
+
+/** A `docker buildx bake` run of the learner's bake file (see LabContext.bake). */
+export interface BakeOptions {
+  /** Targets or groups; none builds the file's `default` group. */
+  targets?: string[];
+  /** Edits a copy of the build context first (the learner's files are untouched). */
+  edit?: (contextDir: string) => Promise<void>;
+  /** Bake variables (environment variables of the run). */
+  vars?: Record<string, string>;
+  /** More `--set` overrides, after the harness's own. */
+  set?: string[];
+  /** Targets whose image is loaded into the engine, tagged for this check; the others export nothing. */
+  load?: string[];
+  /** Another engine to build on (a fresh builder's DOCKER_HOST). */
+  dockerHost?: string;
+  /** Named contexts replacing the mirror's (the same base images from elsewhere). */
+  contexts?: Record<string, string>;
+}
+
+export interface BakeRun {
+  result: BakeResult;
+  /** What bake resolved for these targets and variables (`--print`). */
+  definition: BakeDefinition;
+  /** Target -> this check's tag, for loaded targets that built. */
+  images: Record<string, string>;
+  /** The named contexts the run used (base image -> its mirror-ready copy). */
+  contexts: Record<string, string>;
 }
 
 /** What a goal may change about a build: its target, secrets, args, cache. */
@@ -38,7 +68,7 @@ export interface LabContextInit {
   /** Extra buildx flags (the package mirror), used for every build of this check. */
   extraBuildArgs: string[];
   /** What the lesson's running services give every build: secrets, args, flags, secret values. */
-  services?: ServiceProvision;
+  services?: Pick<StartedServices, 'provision' | 'startedAt'>;
   onProgress?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -55,6 +85,7 @@ export class LabContext {
   readonly dockerfile: ParsedDockerfile;
   private mainBuild: BuildResult | undefined;
   private readonly extraBuildArgs: string[];
+  private readonly services: Pick<StartedServices, 'provision' | 'startedAt'> | undefined;
   private readonly provision: ServiceProvision;
   /** Values the services marked secret (tokens): searched in every layer; see goals/secrets.ts. */
   readonly secretValues: string[];
@@ -71,6 +102,8 @@ export class LabContext {
   private buildCount = 0;
   private readonly tempDirs: string[] = [];
   private readonly targets = new Map<string, Promise<LabContext>>();
+  private readonly bakes = new Map<string, Promise<BakeRun>>();
+  private bakeMirrorMemo: Promise<BakeMirror> | undefined;
   private readonly resources = new Map<string, { value: Promise<unknown>; dispose: ((value: unknown) => Promise<void>) | undefined }>();
   /** Set on a context made by `forTarget`: it shares the parent's starter. */
   private parent: LabContext | undefined;
@@ -82,7 +115,8 @@ export class LabContext {
     this.contextDir = init.contextDir;
     this.dockerfile = init.dockerfile;
     this.extraBuildArgs = init.extraBuildArgs;
-    this.provision = init.services ?? {};
+    this.services = init.services;
+    this.provision = init.services?.provision ?? {};
     this.secretValues = [...(this.provision.search ?? [])];
     this.onProgress = init.onProgress;
     this.signal = init.signal;
@@ -110,7 +144,9 @@ export class LabContext {
   /** Facts of the learner's image, layers included. */
   facts(): Promise<ImageFacts> {
     const search = [...new Set([...(this.lesson.search ?? []), ...this.lesson.goals.flatMap((g) => g.search ?? []), ...this.secretValues])];
-    this.factsMemo ??= imageFacts(this.build.tag, { withLayers: true, search });
+    // The services' secret values are new: layers read before the services started cannot hold them.
+    const fresh = this.services ? { needles: this.secretValues, since: this.services.startedAt } : undefined;
+    this.factsMemo ??= imageFacts(this.build.tag, { withLayers: true, search, fresh });
     return this.factsMemo;
   }
 
@@ -206,7 +242,7 @@ export class LabContext {
       memo = (async () => {
         const child = new LabContext({
           lesson: { ...this.lesson, target, run: run ?? this.lesson.run }, sessionId: this.sessionId, contextDir: this.contextDir,
-          dockerfile: this.dockerfile, extraBuildArgs: this.extraBuildArgs, services: this.provision, onProgress: this.onProgress, signal: this.signal,
+          dockerfile: this.dockerfile, extraBuildArgs: this.extraBuildArgs, services: this.services, onProgress: this.onProgress, signal: this.signal,
         });
         child.parent = this;
         child.namePrefix = `${target}-`;
@@ -228,6 +264,49 @@ export class LabContext {
     const value = make();
     this.resources.set(key, { value, dispose: dispose as ((value: unknown) => Promise<void>) | undefined });
     return value;
+  }
+
+  /**
+   * `docker buildx bake` on the learner's bake file, really run, once per key: in the build
+   * context (or a copy edited by `opts.edit`), with this check's flags as overrides (the
+   * mirror's base images and labels, the lesson's args and secrets, this check's labels).
+   */
+  bake(key: string, opts: BakeOptions = {}): Promise<BakeRun> {
+    let memo = this.bakes.get(key);
+    if (!memo) {
+      memo = (async () => {
+        let dir = this.contextDir;
+        if (opts.edit) {
+          dir = await this.tempDir(`bake-${key}`);
+          await cp(this.contextDir, dir, { recursive: true, verbatimSymlinks: true });
+          await opts.edit(dir);
+        }
+        this.bakeMirrorMemo ??= mirrorForBake([...this.extraBuildArgs, ...(this.provision.extraArgs ?? [])]);
+        const mirror = await this.bakeMirrorMemo;
+        const contexts = opts.contexts ?? mirror.contexts;
+        const definition = await bakeDefinition({ cwd: dir, targets: opts.targets, vars: opts.vars });
+        const images: Record<string, string> = {};
+        const outputs = Object.keys(definition.target).flatMap((t) => {
+          if (!opts.load?.includes(t)) return [`${t}.output=type=cacheonly`];
+          images[t] = imageTag(this.lesson, this.sessionId, `${this.namePrefix}bake-${key}-${t}`);
+          return [`${t}.output=type=docker`, `${t}.tags=${images[t]}`];
+        });
+        const secrets = await this.secrets();
+        const set = [
+          ...bakeSets({ contexts, labels: { ...mirror.labels, ...this.labels } }),
+          ...Object.entries({ ...this.lesson.buildArgs, ...this.provision.buildArgs }).map(([k, v]) => `*.args.${k}=${v}`),
+          ...(secrets ?? []).map((s) => `*.secrets=id=${s.id},src=${s.src}`),
+          ...outputs,
+          ...(opts.set ?? []),
+        ];
+        this.onProgress?.(`baking ${key}`);
+        const result = await runBake({ cwd: dir, targets: opts.targets, vars: opts.vars, set, dockerHost: opts.dockerHost, timeoutMs: this.lesson.buildTimeoutMs, signal: this.signal });
+        for (const t of Object.keys(images)) if (result.outcome !== 'built' || !result.metadata[t]) delete images[t];
+        return { result, definition, images, contexts };
+      })();
+      this.bakes.set(key, memo);
+    }
+    return memo;
   }
 
   /** Builds a context with the lesson's options (target, args, secrets, platforms). */

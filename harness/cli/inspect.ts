@@ -131,12 +131,14 @@ export function renderInspect(r: InspectReport): string {
     + `; ${bytes(e.hiddenBytes)} in layers but not in the final filesystem`);
   if (e.inefficiencies.length) {
     out.push(dim('  paths held by more than one layer (overwritten or deleted later):'));
-    for (const i of e.inefficiencies) out.push(`  ${bytes(i.cumulativeSize).padStart(9)}  ${i.path} ${dim(`(layers ${i.layers.join(', ')})`)}`);
+    for (const i of e.inefficiencies) out.push(`  ${bytes(i.cumulativeSize).padStart(9)}  ${middle(i.path, 90)} ${dim(`(layers ${i.layers.join(', ')})`)}`);
   }
 
   out.push('', bold('Largest files') + dim(' (final filesystem)'));
-  for (const f of r.largestFiles) out.push(`  ${bytes(f.size).padStart(9)}  ${f.path} ${dim(`(layer ${f.layer})`)}`);
+  for (const f of r.largestFiles) out.push(`  ${bytes(f.size).padStart(9)}  ${middle(f.path, 90)} ${dim(`(layer ${f.layer})`)}`);
   return out.join('\n');
 }
 
 const truncate = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+/** Long paths keep their start and their file name. */
+const middle = (s: string, n: number): string => (s.length > n ? `${s.slice(0, Math.ceil(n / 2) - 1)}…${s.slice(s.length - Math.floor(n / 2))}` : s);

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { docker } from '../engine/docker.ts';
-import { readBlobDiffId, readCachedLayer, writeBlobDiffId, writeCachedLayer } from './layer-cache.ts';
+import { answersFor, readBlobDiffId, readCachedLayer, writeBlobDiffId, writeCachedLayer, type FreshNeedles } from './layer-cache.ts';
 import { readLayer, type LayerContents } from './layer-contents.ts';
 
 export interface ExportedImage {
@@ -27,7 +27,7 @@ const MAX_JSON_BLOB = 4 * 1024 * 1024;
  * Streams `docker save` of an image and reads the layers not already known (see
  * layer-cache.ts). Known blobs are skipped unread; JSON blobs (configs, manifests) are kept.
  */
-export async function exportImage(ref: string, needles: string[] = []): Promise<ExportedImage> {
+export async function exportImage(ref: string, needles: string[] = [], fresh?: FreshNeedles): Promise<ExportedImage> {
   const layers = new Map<string, LayerContents>();
   const compressedSizes = new Map<string, number>();
   const configs = new Map<string, ImageConfigBlob>();
@@ -48,7 +48,7 @@ export async function exportImage(ref: string, needles: string[] = []): Promise<
     const knownDiffId = await readBlobDiffId(digest);
     if (knownDiffId) {
       const cached = await readCachedLayer(knownDiffId);
-      if (cached && needles.every((n) => cached.searched.includes(n))) {
+      if (cached && answersFor(cached, needles, fresh)) {
         layers.set(knownDiffId, cached);
         compressedSizes.set(knownDiffId, size);
         entry.resume();

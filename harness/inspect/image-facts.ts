@@ -4,7 +4,7 @@ import path from 'node:path';
 import { docker } from '../engine/docker.ts';
 import { stateSubdir } from '../paths.ts';
 import { exportImage } from './image-export.ts';
-import { readCachedLayer } from './layer-cache.ts';
+import { answersFor, readCachedLayer, type FreshNeedles } from './layer-cache.ts';
 import type { LayerContents, LayerFile } from './layer-contents.ts';
 
 export interface HealthcheckConfig {
@@ -68,6 +68,8 @@ export interface FactsOptions {
   withLayers?: boolean;
   /** Strings to search for in every file of every layer (e.g. a planted secret). */
   search?: string[];
+  /** Those of `search` made up during this check: layers read before then are not read again for them. */
+  fresh?: FreshNeedles;
 }
 
 /** Reads config and history (cheap) and, when asked, the layers (cached by diffID). */
@@ -101,11 +103,11 @@ export async function imageFacts(ref: string, opts: FactsOptions = {}): Promise<
 
   const needles = opts.search ?? [];
   const shapeKey = hash(JSON.stringify([diffIds, ordered.map((h) => h.createdBy)]));
-  let contents = await cachedContents(diffIds, needles);
+  let contents = await cachedContents(diffIds, needles, opts.fresh);
   let emptyFlags = await readShape(shapeKey);
   let compressed = new Map<string, number>();
   if (!contents || !emptyFlags) {
-    const exported = await exportImage(ref, needles);
+    const exported = await exportImage(ref, needles, opts.fresh);
     contents = diffIds.map((d) => exported.layers.get(d)).filter((l): l is LayerContents => l !== undefined);
     compressed = exported.compressedSizes;
     const configBlob = [...exported.configs.values()].find((cfg) => sameList(cfg.rootfs.diff_ids, diffIds));
@@ -137,11 +139,11 @@ function toHealthcheck(h: { Test?: string[]; Interval?: number; Timeout?: number
   return { test: h.Test, intervalMs: ms(h.Interval), timeoutMs: ms(h.Timeout), retries: h.Retries, startPeriodMs: ms(h.StartPeriod) };
 }
 
-async function cachedContents(diffIds: string[], needles: string[]): Promise<LayerContents[] | undefined> {
+async function cachedContents(diffIds: string[], needles: string[], fresh: FreshNeedles | undefined): Promise<LayerContents[] | undefined> {
   const out: LayerContents[] = [];
   for (const d of diffIds) {
     const c = await readCachedLayer(d);
-    if (!c || !needles.every((n) => c.searched.includes(n))) return undefined;
+    if (!c || !answersFor(c, needles, fresh)) return undefined;
     out.push(c);
   }
   return out;

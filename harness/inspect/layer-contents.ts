@@ -29,6 +29,8 @@ export interface LayerContents {
   /** Which of the searched-for strings occur in which files (see `readLayer`). */
   found: Record<string, string[]>;
   searched: string[];
+  /** When the harness first read this layer (ms since the epoch); kept when it is read again. */
+  firstSeen?: number;
 }
 
 const GZIP_MAGIC = 0x1f8b;

@@ -2,3 +2,4 @@
 export { lintDockerfile, type LintOptions, type BaseImageInfo } from './lint.ts';
 export { lintBuildContext } from './context.ts';
 export { LINT_RULES, RULE_NAMES, isLintRule, type LintRule, type LintFinding } from './rules.ts';
+export type { LintFinding as Finding } from './rules.ts';

@@ -242,13 +242,14 @@ function initialState(name: string | undefined, base: string, stages: StageState
 function stageInstruction(ins: Instruction, state: StageState, globals: GlobalArgs, escape: string, ignore: IgnoreRules | undefined, report: Report): void {
   const keyword = ins.getKeyword();
   const line = ins.getRange().start.line;
+  // Variables looked up and not set; those an ARG declared (without a value) are fine.
   const unmatched = new Set<string>();
-  const expand = (word: string): string => {
+  const declaredBefore = new Set(state.declared);
+  const expand = (word: string, declared: ReadonlySet<string> = declaredBefore): string => {
     const e = expandWord(word, state.env, escape);
-    for (const v of e.unmatched) unmatched.add(v);
+    for (const v of e.unmatched) if (!declared.has(v)) unmatched.add(v);
     return e.result;
   };
-  const declaredBefore = new Set(state.declared);
 
   switch (keyword) {
     case 'ARG':
@@ -256,7 +257,7 @@ function stageInstruction(ins: Instruction, state: StageState, globals: GlobalAr
         const key = p.getName();
         secretCheck('ARG', key, line, report);
         const raw = p.getUnescapedValue();
-        if (raw !== null) state.env.set(key, expand(raw));
+        if (raw !== null) state.env.set(key, expand(raw, state.declared)); // `ARG A B=$A` sees A
         else if (globals.values.has(key)) state.env.set(key, globals.values.get(key) ?? ''); // a global ARG's value
         state.declared.add(key);
       }
@@ -319,7 +320,7 @@ function stageInstruction(ins: Instruction, state: StageState, globals: GlobalAr
 
   if (!state.envKnown) return;
   for (const v of unmatched) {
-    if (declaredBefore.has(v) || NON_ENV_ARGS.has(v)) continue;
+    if (NON_ENV_ARGS.has(v)) continue;
     report('UndefinedVar', line, `$${v} is used here but no ARG or ENV before it (nor the base image) defines it${suggest(v, [...state.env.keys()])}.`);
   }
 }

@@ -62,11 +62,23 @@ async function bindAll(makeServer: () => http.Server, hosts: string[], preferred
   throw new Error(`no free port from ${preferred}`);
 }
 
+/** `/<name>/-/<name>-<version>.tgz` or `/@scope/<name>/-/<name>-<version>.tgz` */
+function isTarballPath(url: string): boolean {
+  const pathname = url.split('?')[0] ?? '';
+  return pathname.includes('/-/') && pathname.endsWith('.tgz');
+}
+
 async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '') as DaemonOptions;
   // runServer gives an http.Server around verdaccio's app; further listeners share its handler.
   const app = (await runServer(opts.configFile)) as http.Server;
-  const handler: http.RequestListener = (req, res) => { app.emit('request', req, res); };
+  const handler: http.RequestListener = (req, res) => {
+    // A published version's tarball never changes. The npm registry says so (a year's
+    // max-age); verdaccio sends no caching headers at all, so npm, finding a tarball in its
+    // cache (a BuildKit cache mount), would download it again. Say what the registry says.
+    if (req.method === 'GET' && isTarballPath(req.url ?? '')) res.setHeader('Cache-Control', 'public, immutable, max-age=31557600');
+    app.emit('request', req, res);
+  };
   const makeServer = (): http.Server => {
     const server = http.createServer(handler);
     server.keepAliveTimeout = 60_000;

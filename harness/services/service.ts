@@ -41,6 +41,8 @@ export interface Service {
 /** All of a check's services, their provisions merged (later services win on a clash). */
 export interface StartedServices {
   provision: Required<ServiceProvision>;
+  /** When the first service started: no secret value it made up existed before (ms since the epoch). */
+  startedAt: number;
   stop(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export function mergeProvisions(list: ServiceProvision[]): Required<ServiceProvi
  * check cannot go on: a StagecraftError saying which service and why.
  */
 export async function startServices(services: Service[], ctx: ServiceContext): Promise<StartedServices> {
+  const startedAt = Date.now();
   const running: RunningService[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(running.map((s) => s.stop().catch(() => undefined)));
@@ -75,5 +78,5 @@ export async function startServices(services: Service[], ctx: ServiceContext): P
         'Run `npx stagecraft doctor`, then check again.');
     }
   }
-  return { provision: mergeProvisions(running), stop };
+  return { provision: mergeProvisions(running), startedAt, stop };
 }

@@ -26,7 +26,7 @@ export default defineLesson({
     sizeRatioTo({ image: BUILDER_IMAGE }, 0.05, { id: 'size-vs-builder' }),
   ],
   hints: [
-    'Look at what you ship: `docker run --rm IMAGE ls -l /usr/local/bin` works on the starter because it has a shell; `file` or `ldd` on the binary in the build stage shows it is dynamically linked.',
+    'Look at what the starter ships: `docker run --rm --entrypoint ldd IMAGE /usr/local/bin/greeter` lists the C library and loader the binary needs, and `curl -s localhost:8080/healthz` shows how many CA certificates it found.',
     'Build with `CGO_ENABLED=0 go build -trimpath -ldflags="-s -w"`: the binary then needs no C library, so the final stage can be `FROM scratch`.',
     'In the final stage, copy `/etc/ssl/certs/ca-certificates.crt` from the build stage, copy the binary, set `USER 65532:65532` and `ENTRYPOINT ["/greeter"]`.',
   ],

@@ -7,6 +7,9 @@ import {
 /** The compose services the capstone ships: both are built from the lab's one Dockerfile. */
 const SERVICES = ['api', 'web'];
 
+/** A source edit to each part: the rebuilds after it show layer order and parallel stages. */
+const SOURCE_EDITS = [{ file: 'web/src/main.js', comment: '//' }, { file: 'api/src/server.ts', comment: '//' }];
+
 export default defineLesson({
   title: 'Capstone: a frontend and an API, one Dockerfile, one compose file',
   summary: 'Apply every practice of the course to a two-part app: two small, non-root images from parallel stages of one Dockerfile, started and checked together with docker compose.',
@@ -20,6 +23,7 @@ export default defineLesson({
     'web/node_modules/host-only-module/index.js': 'module.exports = "built on the host, for the host";\n',
     'web/node_modules/.cache/host-build-cache.bin': Buffer.alloc(500_000, 'host-cache '),
     'web/dist/host-build.txt': 'a frontend build from the host, possibly stale\n',
+    'api/dist/host-build.txt': 'an API build from the host, possibly stale\n',
     'api/node_modules/host-only-module/index.js': 'module.exports = "built on the host, for the host";\n',
   },
   goals: [
@@ -31,7 +35,7 @@ export default defineLesson({
     forServices(SERVICES, pathsAbsent({
       id: 'no-build-leftovers', what: 'build tools, dev dependencies, frontend sources, tests or npm cache', where: 'final',
       paths: ['**/node_modules/esbuild', '**/node_modules/@esbuild', '**/node_modules/typescript', '**/node_modules/@types',
-        '**/src/main.js', '**/test/*.test.js', '/root/.npm'],
+        '**/src/main.js', '**/src/*.ts', '**/test/*.test.js', '/root/.npm'],
       hint: 'Build in stages of their own and copy only what runs into each final stage: the API\'s production node_modules and sources, the frontend\'s dist/.',
     })),
     composeRunsAsNumericNonRoot(SERVICES),
@@ -43,11 +47,10 @@ export default defineLesson({
       { service: 'web', port: 8080, path: '/assets/app.js', bodyIncludes: '/api/greeting' },
       { service: 'web', port: 8080, path: '/api/greeting', bodyIncludes: 'Hello from the Stagecraft API' },
     ]),
-    servicesBuildInParallel(['web', 'api']),
     forServices(SERVICES, stepsCachedAfterEdit({
-      id: 'deps-cached-after-source-edit', what: 'the dependency installs', steps: /\bnpm (ci|install|i)\b/,
-      edits: [{ file: 'web/src/main.js', comment: '//' }, { file: 'api/server.js', comment: '//' }],
+      id: 'deps-cached-after-source-edit', what: 'the dependency installs', steps: /\bnpm (ci|install|i)\b/, edits: SOURCE_EDITS,
     })),
+    servicesBuildInParallel({ services: ['web', 'api'], edits: SOURCE_EDITS }),
     servicesSizeRatioToStarter(SERVICES, 0.6),
   ],
   hints: [

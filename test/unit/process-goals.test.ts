@@ -51,7 +51,12 @@ describe('stopVerdict', () => {
   it('fails a container killed after the grace period, naming PID 1', () => {
     const v = stopVerdict({ durationMs: 10_300, exitCode: 137, graceMs: 10_000, init: '/bin/sh -c node server.js' }, 3000);
     expect(v).toMatchObject({ pass: false, measured: 'killed after 10.3 s (exit code 137)' });
-    expect(v.message).toMatch(/SIGKILL.*\/bin\/sh -c node server.js/);
+    expect(v.message).toMatch(/SIGKILL.*\/bin\/sh -c node server.js.*exec form/);
+  });
+
+  it('blames the missing SIGTERM handler when PID 1 is the app itself', () => {
+    const v = stopVerdict({ durationMs: 10_200, exitCode: 137, graceMs: 10_000, init: 'node server.js' }, 3000);
+    expect(v.message).toMatch(/no SIGTERM handler/);
   });
 
   it('fails a slow exit even if it was not killed', () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseStepName } from '../../build/step-name.ts';
 import { list } from '../format.ts';
 import { goal, type Goal, type GoalOptions } from '../goal.ts';
+import type { BuiltVariant, LabContext } from '../lab-context.ts';
 import { notBuilt } from './common.ts';
 
 export interface SourceEdit {
@@ -25,9 +26,19 @@ export interface StepsCachedSpec extends GoalOptions {
 }
 
 /**
- * After the edits (each appends a comment naming this check, so no earlier build can answer
- * from the cache), the image is rebuilt and every step matching `steps` shows CACHED.
+ * The image rebuilt after the edits, each a comment naming this check appended to a file (so
+ * no earlier build can answer from the cache). One build per context and set of edits: goals
+ * that name the same edits share it.
  */
+export function sourceEditVariant(ctx: LabContext, edits: SourceEdit[]): Promise<BuiltVariant> {
+  // The key names the build's temp folder and image tag: letters, digits and dashes only.
+  const key = `edit-${edits.map((e) => e.file).join('-')}`.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  return ctx.variant(key, async (dir) => {
+    for (const e of edits) await appendFile(path.join(dir, e.file), `\n${e.comment} edited by the stagecraft harness (check ${ctx.sessionId})\n`);
+  });
+}
+
+/** After the edits, the image is rebuilt and every step matching `steps` shows CACHED. */
 export function stepsCachedAfterEdit(spec: StepsCachedSpec): Goal {
   const edited = list(spec.edits.map((e) => e.file));
   const expected = `${spec.what} from the cache after editing ${edited}`;
@@ -38,9 +49,7 @@ export function stepsCachedAfterEdit(spec: StepsCachedSpec): Goal {
     async check(ctx) {
       const nb = notBuilt(ctx, expected);
       if (nb) return nb;
-      const variant = await ctx.variant('source-edit', async (dir) => {
-        for (const e of spec.edits) await appendFile(path.join(dir, e.file), `\n${e.comment} edited by the stagecraft harness (check ${ctx.sessionId})\n`);
-      });
+      const variant = await sourceEditVariant(ctx, spec.edits);
       if (variant.build.outcome !== 'built') {
         return { pass: false, expected, measured: 'the rebuild failed', message: `After editing ${edited} the image did not build: ${variant.build.reason ?? ''}` };
       }

@@ -121,12 +121,12 @@ export function composeServicesHealthy(services: string[], opts: ComposeGoalOpti
       const containers = await run.project.containers();
       const states = services.map((s) => {
         const c = containers.find((x) => x.service === s);
-        const state = !c ? 'no container' : c.health ?? (c.state === 'running' ? 'no HEALTHCHECK' : `${c.state} (exit ${c.exitCode})`);
+        const state = !c ? 'no container' : c.health ?? (c.state === 'running' ? 'running, no HEALTHCHECK' : `${c.state} (exit ${c.exitCode})`);
         return { s, state, ok: c?.health === 'healthy' };
       });
       const bad = states.filter((x) => !x.ok);
       return { pass: bad.length === 0, expected, measured: states.map((x) => `${x.s}: ${x.state}`).join('; '),
-        message: bad.length ? `${list(bad.map((x) => `${x.s} is ${x.state}`))}.${run.up.ok ? '' : ` docker compose up --wait said: ${run.up.output}`}` : undefined };
+        message: bad.length ? `${list(bad.map((x) => `${x.s}: ${x.state}`))}.${run.up.ok ? '' : ` docker compose up --wait said: ${run.up.output}`}` : undefined };
     },
   }, opts);
 }

@@ -63,7 +63,8 @@ export function runsAsNumericNonRoot(opts: GoalOptions = {}): Goal {
     async check(ctx) {
       const app = await startedApp(ctx, NUMERIC_EXPECTED);
       if (!(app instanceof RunningApp)) return app;
-      const [facts, procs] = await Promise.all([ctx.facts(), containerProcesses(app.id)]);
+      // A container that has exited has no processes: the verdict then says so.
+      const [facts, procs] = await Promise.all([ctx.facts(), containerProcesses(app.id).catch((): ContainerProcess[] => [])]);
       return numericUserVerdict(facts.config.user, procs);
     },
   }, opts);
@@ -78,6 +79,9 @@ export interface StopMeasurement {
   init: string | undefined;
 }
 
+/** `/bin/sh -c ...`, `sh -c ...`, `/bin/bash -c ...`: a shell started to run a command line. */
+const SHELL_INIT = /^(\S*\/)?(sh|bash|dash|ash)\s+-c\b/;
+
 /** Exit code 137 is 128 + SIGKILL: the grace period ran out and the engine killed it. */
 const KILLED = 137;
 
@@ -87,9 +91,14 @@ export function stopVerdict(m: StopMeasurement, withinMs: number): GoalOutcome {
   const measured = `${killed ? 'killed' : 'exited'} after ${seconds(m.durationMs)} (exit code ${m.exitCode ?? 'unknown'})`;
   if (!killed && m.durationMs <= withinMs) return { pass: true, expected, measured };
   const who = m.init ? ` PID 1 was \`${m.init}\`.` : '';
+  // Which of the two usual causes it is: a shell in front of the app, or an app that
+  // ignores SIGTERM (as PID 1, a process without a handler is not ended by it).
+  const why = m.init && SHELL_INIT.test(m.init)
+    ? ' A shell (shell-form CMD or ENTRYPOINT) does not pass SIGTERM on to the app: start the app in exec form so that it is PID 1.'
+    : ' As PID 1, a process that installs no SIGTERM handler is not ended by SIGTERM: handle it in the app (close the server, exit), or run under an init such as `docker run --init`.';
   return { pass: false, expected, measured,
     message: killed
-      ? `docker stop sent SIGTERM to PID 1, nothing exited, and after ${seconds(m.graceMs)} the engine killed it with SIGKILL.${who} A shell (shell-form CMD) does not pass SIGTERM on to the app; exec form makes the app PID 1.`
+      ? `docker stop sent SIGTERM to PID 1, nothing exited, and after ${seconds(m.graceMs)} the engine killed it with SIGKILL.${who}${why}`
       : `The app took ${seconds(m.durationMs)} to exit after SIGTERM.${who}` };
 }
 

@@ -36,7 +36,7 @@ async function referenceSize(ctx: LabContext, ref: SizeReference): Promise<{ siz
 export function sizeRatioTo(ref: SizeReference, maxRatio: number, opts: GoalOptions = {}): Goal {
   const name = refName(ref);
   const expected = `at most ${percent(maxRatio)} of ${name}`;
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const slug = ('image' in ref ? ref.image : `${ref.stage}-stage`).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
   return goal({
     id: `size-vs-${slug}`,
     title: `The image is at most ${percent(maxRatio)} of the size of ${name}`,
