@@ -127,8 +127,3 @@ export async function runBake(req: BakeRequest): Promise<BakeResult> {
   }
   return { outcome, durationMs: performance.now() - started, log, steps: log.ordered(), reason, metadata };
 }
-
-/** The targets a bake run builds for `targets` (group names expanded), in definition order. */
-export function resolvedTargets(def: BakeDefinition): string[] {
-  return Object.keys(def.target);
-}

@@ -4,6 +4,14 @@ import { renderError } from '../report/terminal.ts';
 const USAGE = `stagecraft: a course on building Docker images well
 
 Usage:
+  npx stagecraft [watch] [<lesson>]                    watch mode (npm start): check the first unfinished lab on every save
+  npx stagecraft list                                  every lab: done, failing, not checked; what is next
+  npx stagecraft next                                  the first unfinished lab and how to start it
+  npx stagecraft hint <lesson>                         one more hint each time you ask
+  npx stagecraft solution <lesson> [--force]           the reference solution and a diff, once you have passed the lab
+  npx stagecraft reset <lesson> | --all                a lab's starter files back (yours kept as *.stagecraft-backup)
+  npx stagecraft check --all                           check every lab again and update your progress
+  npx stagecraft site [--serve] [--port N]             the course as a web page (lessons, progress) in .stagecraft/site
   npx stagecraft setup                                 base images and package mirror, then check lab 01
   npx stagecraft check <lesson> [--dir DIR] [--json]   check a lab (exit 0 pass, 1 fail, 2 cannot check)
   npx stagecraft inspect <lesson> [--dir DIR] [--json] build a lab and show its layers, files, waste, config
@@ -11,6 +19,7 @@ Usage:
   npx stagecraft images [--save FILE | --load FILE]    make the course's base images present
   npx stagecraft doctor                                what is missing on this machine, and how to fix it
   npx stagecraft mirror start|stop|status|warm DIR...  the local npm mirror builds use
+  npx stagecraft services <lesson> [--dir DIR]         run a lesson's services (a private registry) to build it by hand
   npx stagecraft clean                                 remove everything the harness left in the engine
 
 <lesson> is a number (02) or a folder name (02-layer-cache).`;
@@ -27,10 +36,19 @@ const commands: Record<string, () => Promise<Command>> = {
   setup: async () => (await import('./setup.ts')).setupCommand,
   lint: async () => (await import('./lint.ts')).lintCommand,
   inspect: async () => (await import('./inspect.ts')).inspectCommand,
+  services: async () => (await import('./services.ts')).servicesCommand,
+  watch: async () => (await import('./watch.ts')).watchCommand,
+  list: async () => (await import('./list.ts')).listCommand,
+  next: async () => (await import('./next.ts')).nextCommand,
+  hint: async () => (await import('./hint.ts')).hintCommand,
+  solution: async () => (await import('./solution.ts')).solutionCommand,
+  reset: async () => (await import('./reset.ts')).resetCommand,
+  site: async () => (await import('./site.ts')).siteCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  // No command at all (`npm start`) is watch mode, the learner's loop.
+  const [name, ...rest] = argv.length ? argv : ['watch'];
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     console.log(USAGE);
     return 0;

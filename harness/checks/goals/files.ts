@@ -12,12 +12,14 @@ export interface PathsSpec extends GoalOptions {
   where: Where;
   /** Words for messages: "the .git folder". */
   what: string;
+  /** Globs for paths never counted, e.g. everything under a node_modules folder (what dependencies ship is theirs). */
+  ignore?: string[];
 }
 
 interface Hit { path: string; layer: Layer | undefined; size: number }
 
-function matcher(globs: string[]): (p: string) => boolean {
-  const m = picomatch(globs, { dot: true });
+function matcher(globs: string[], ignore?: string[]): (p: string) => boolean {
+  const m = picomatch(globs, { dot: true, ...(ignore?.length ? { ignore } : {}) });
   // "/app/.git/HEAD" is inside a matched "/app/.git": test every ancestor too.
   return (p) => {
     for (let cur = p; cur && cur !== '/'; cur = cur.slice(0, cur.lastIndexOf('/'))) if (m(cur)) return true;
@@ -25,8 +27,8 @@ function matcher(globs: string[]): (p: string) => boolean {
   };
 }
 
-function findPaths(layers: Layer[], globs: string[], where: Where): Hit[] {
-  const isMatch = matcher(globs);
+function findPaths(layers: Layer[], globs: string[], where: Where, ignore?: string[]): Hit[] {
+  const isMatch = matcher(globs, ignore);
   if (where === 'final') {
     return [...finalFilesystem(layers).values()].filter((f) => isMatch(f.path))
       .map((f) => ({ path: f.path, layer: layers[f.layer], size: f.size }));
@@ -49,7 +51,7 @@ export function pathsAbsent(spec: PathsSpec): Goal {
     async check(ctx) {
       const nb = notBuilt(ctx, expected);
       if (nb) return nb;
-      const hits = findPaths((await ctx.facts()).layers ?? [], spec.paths, spec.where);
+      const hits = findPaths((await ctx.facts()).layers ?? [], spec.paths, spec.where, spec.ignore);
       if (!hits.length) return { pass: true, expected, measured: 'none found' };
       const total = hits.reduce((n, h) => n + h.size, 0);
       const first = hits[0];

@@ -18,3 +18,7 @@ export { composeConfigClean, composeServesHttp, composeServicesHealthy, composeR
 export { rebuildReusesDownloads, npmTarballsAdded, DEB_PACKAGES, NPM_TARBALLS, type DownloadKind, type RebuildDownloadsSpec } from './downloads.ts';
 export { cachesMountedLocked, type LockedCachesSpec } from './cache-mounts.ts';
 export { noRecommendedOnlyPackages } from './packages.ts';
+export { bakeBuildsTargets, testsGateBuild, cacheReusedByFreshBuilder, bakeImageLabel, pipelineRun, bakeSteps, type PipelineSpec, type CacheBackend, type BrokenTestEdit, type BakeLabelSpec } from './pipeline.ts';
+export { workflowValid, workflowTestsBeforePush, workflowGhaCacheScoped, workflowLoginSafe, workflowCurrentActions, MINIMUM_ACTION_MAJORS, type TestsBeforePushSpec } from './workflow.ts';
+export { targetBuilds, targetFailsWithPlant, targetIsDefault, type TargetFailsSpec, type PlantSpec } from './targets.ts';
+export { answersLikeStarter, sameAnswer, type ParitySpec } from './parity.ts';
