@@ -66,14 +66,24 @@ PREF
   fi
 fi
 
-# Tools for multi-platform builds and for building base images without a registry.
+# Tools for multi-platform builds, for building base images without a registry, and the
+# registry program (docker-registry) that lesson 09's checks run on a loopback port.
 missing=()
-for pkg in qemu-user-static binfmt-support mmdebstrap; do
+for pkg in qemu-user-static binfmt-support mmdebstrap docker-registry; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [[ " ${missing[*]} " == *" docker-registry "* ]]; then
+    # The package may start a registry service listening on every interface; the checks
+    # start their own on loopback, so it stays off.
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+      systemctl disable --now docker-registry >/dev/null 2>&1 || true
+    elif [ -x /etc/init.d/docker-registry ]; then
+      /etc/init.d/docker-registry stop >/dev/null 2>&1 || true
+    fi
+  fi
 fi
 ensure_binfmt
 

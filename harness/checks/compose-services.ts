@@ -73,7 +73,8 @@ export interface ComposeRun {
   up: UpResult;
 }
 
-export const COMPOSE_WAIT_MS = 60_000;
+/** A project of a few small services is up and healthy in seconds; a HEALTHCHECK that never passes should not hold a check for minutes. */
+export const COMPOSE_WAIT_MS = 30_000;
 
 /**
  * The lab's compose project, started once per check from the images the harness built and

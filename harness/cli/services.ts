@@ -57,10 +57,13 @@ export async function servicesCommand(argv: string[]): Promise<number> {
     console.log('\nBuild the lab with what they provide (the package mirror flags included):\n');
     console.log(`  docker buildx build ${args.map(sh).join(' ')} -t lab${lesson.number} ${sh(dir)}\n`);
     console.log(dim('A check starts its own services, with new values: this token works only while this command runs.'));
+    // Signal handlers do not keep Node running, and the registry process is unref'd: a timer does.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
+    clearInterval(keepAlive);
     return 0;
   } finally {
     await stop();

@@ -143,8 +143,9 @@ export const courseImages: CourseImage[] = [
   },
   {
     ref: 'golang:1.24-trixie',
-    // arm64 for lesson 08's starter, whose build stage runs the Go compiler under QEMU
-    // (the mistake the lesson fixes); it adds about N min to a cold `stagecraft images`
+    // arm64 for lesson 08's starter, whose build stage runs the Go compiler under QEMU (the
+    // mistake the lesson fixes). Its rootfs runs every package's maintainer scripts under
+    // QEMU: about 8 CPU-minutes (13 min wall on a busy 2-core machine) of a cold `images`.
     platforms: ['linux/amd64', 'linux/arm64'],
     recipe: { kind: 'golang-debian', suite: 'trixie', goPackage: 'golang-1.24-go', goMinor: '1.24' },
     upstream: {

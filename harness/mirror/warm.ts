@@ -20,11 +20,17 @@ export interface WarmResult {
 
 const CONCURRENCY = 8;
 
+/**
+ * Scopes the course publishes only to a lesson's private registry (lesson 07's
+ * `@stagecraft/greeting`): the public registry is never asked for them.
+ */
+export const PRIVATE_SCOPES = ['@stagecraft/'];
+
 export async function warmMirror(mirrorUrl: string, uplink: string, targets: string[], onProgress?: (m: string) => void): Promise<WarmResult> {
   const lockfiles = await findLockfiles(targets);
   const byKey = new Map<string, LockedPackage>();
   for (const f of lockfiles) for (const p of await lockedPackages(f)) byKey.set(`${p.name}@${p.version}`, p);
-  const packages = [...byKey.values()];
+  const packages = [...byKey.values()].filter((p) => !PRIVATE_SCOPES.some((s) => p.name.startsWith(s)));
   const names = [...new Set(packages.map((p) => p.name))];
   onProgress?.(`${lockfiles.length} lockfile(s): ${packages.length} package versions of ${names.length} packages`);
 

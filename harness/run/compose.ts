@@ -142,6 +142,8 @@ export interface ComposeContainer {
   state: string;
   /** `healthy`, `unhealthy`, `starting`; undefined without a HEALTHCHECK. */
   health: string | undefined;
+  /** What the last HEALTHCHECK probe printed, with its exit code. */
+  lastProbe: string | undefined;
   exitCode: number;
   /** The user the container was started as (image USER, or the service's `user:`). */
   user: string;
@@ -155,6 +157,11 @@ export interface UpResult {
   /** What compose said (its last lines), for messages. */
   output: string;
   durationMs: number;
+}
+
+function lastProbe(log: { ExitCode: number; Output: string }[] | undefined): string | undefined {
+  const last = log?.at(-1);
+  return last ? `exit code ${last.ExitCode}${last.Output.trim() ? `: ${last.Output.trim().split('\n').slice(-2).join(' ')}` : ''}` : undefined;
 }
 
 /** A started compose project; `down()` removes its containers, networks and volumes. */
@@ -173,9 +180,14 @@ export class ComposeProject {
     const project = new ComposeProject({ ...files, files: [file] }, tempDir);
     const t0 = performance.now();
     const waitSeconds = Math.max(1, Math.ceil(opts.waitTimeoutMs / 1000));
-    const r = await composeCli([...fileArgs(project.files), 'up', '--detach', '--no-build', '--pull', 'never', '--wait', '--wait-timeout', String(waitSeconds)], opts.waitTimeoutMs + 60_000);
+    // --wait-timeout bounds only the wait after `up`; a service that waits for another's
+    // health (depends_on: service_healthy) waits inside `up`, so the process has a bound too.
+    const limitMs = opts.waitTimeoutMs + 5_000;
+    const r = await composeCli([...fileArgs(project.files), 'up', '--detach', '--no-build', '--pull', 'never', '--wait', '--wait-timeout', String(waitSeconds)], limitMs);
+    const durationMs = performance.now() - t0;
     const output = composeMessages(`${r.stderr}\n${r.stdout}`).filter((l) => !/^\s*(Container|Network|Volume) \S+ +(Creating|Created|Starting|Started|Waiting|Healthy|Running)\s*$/.test(l));
-    return { project, up: { ok: r.exitCode === 0, output: output.slice(-6).join(' | '), durationMs: performance.now() - t0 } };
+    if (r.exitCode !== 0 && durationMs >= limitMs - 500) output.push(`not up and healthy within ${Math.round(opts.waitTimeoutMs / 1000)} s`);
+    return { project, up: { ok: r.exitCode === 0, output: output.slice(-6).join(' | '), durationMs } };
   }
 
   get projectName(): string {
@@ -191,7 +203,7 @@ export class ComposeProject {
       for (const p of c.Ports) if (p.PublicPort) ports.set(p.PrivatePort, p.PublicPort);
       return {
         id: c.Id, service: c.Labels['com.docker.compose.service'] ?? '', state: info.State.Status,
-        health: info.State.Health?.Status, exitCode: info.State.ExitCode, user: info.Config.User ?? '', ports,
+        health: info.State.Health?.Status, lastProbe: lastProbe(info.State.Health?.Log), exitCode: info.State.ExitCode, user: info.Config.User ?? '', ports,
       };
     }));
   }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { DaemonInfo } from '../mirror/daemon-file.ts';
 import { ensureMirror } from '../mirror/index.ts';
 import { hostUrl, LaunchError, launchVerdaccio } from '../mirror/launch.ts';
 import { processAlive } from '../mirror/lock.ts';
@@ -56,7 +57,7 @@ export function privateNpmRegistry(opts: PrivateRegistryOptions): Service {
       const configFile = path.join(dir, 'config.yaml');
       await writeFile(configFile, JSON.stringify(privateRegistryConfig({ storage: path.join(dir, 'storage'), htpasswd: path.join(dir, 'htpasswd'), mirror: mirror.url, scopes }), null, 2));
 
-      let info;
+      let info: DaemonInfo;
       try {
         info = await launchVerdaccio({
           daemon: { configFile, daemonFile: path.join(dir, 'daemon.json'), uplink: mirror.url, gateway, preferredPort: PREFERRED_PORT },

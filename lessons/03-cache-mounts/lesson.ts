@@ -32,7 +32,7 @@ export default defineLesson({
     pathsAbsent({ id: 'no-apt-cache-in-layers', what: 'downloaded .deb files or apt caches', where: 'any-layer',
       paths: ['**/*.deb', '/var/cache/apt/*.bin'],
       hint: 'Mount /var/cache/apt as a cache: apt downloads there, and a cache mount is never part of a layer.' }),
-    pathsAbsent({ id: 'no-npm-cache-in-layers', what: 'npm download cache', where: 'any-layer',
+    pathsAbsent({ id: 'no-npm-cache-in-layers', what: 'npm cache or logs (/root/.npm)', where: 'any-layer',
       paths: ['/root/.npm/*', '/home/*/.npm/*'],
       hint: 'Run npm ci with --mount=type=cache,target=/root/.npm: npm keeps its downloads there.' }),
     noRecommendedOnlyPackages(),

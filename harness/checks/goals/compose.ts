@@ -4,6 +4,7 @@
  * the users its processes run as).
  */
 import { composeFacts, composeRun, DEFAULT_COMPOSE_FILE, type ComposeRun } from '../compose-services.ts';
+import type { ComposeContainer } from '../../run/compose.ts';
 import { list } from '../format.ts';
 import { goal, type Goal, type GoalOptions, type GoalOutcome } from '../goal.ts';
 import type { LabContext } from '../lab-context.ts';
@@ -22,6 +23,12 @@ async function started(ctx: LabContext, file: string, expected: string): Promise
   } catch (e) {
     return { pass: false, expected, measured: 'not started', message: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/** Why a service's container is not there to measure, with what `up` said about it. */
+function notRunning(run: ComposeRun, service: string, c: ComposeContainer | undefined): string {
+  const state = c ? `${c.state}${c.state === 'exited' ? ` (exit code ${c.exitCode})` : ''}` : 'never created';
+  return `${service} is not running (${state}).${run.up.ok ? '' : ` docker compose up --wait said: ${run.up.output}`}`;
 }
 
 /** `docker compose config` reads the file without a warning (an obsolete `version:` ...). */
@@ -121,12 +128,17 @@ export function composeServicesHealthy(services: string[], opts: ComposeGoalOpti
       const containers = await run.project.containers();
       const states = services.map((s) => {
         const c = containers.find((x) => x.service === s);
-        const state = !c ? 'no container' : c.health ?? (c.state === 'running' ? 'running, no HEALTHCHECK' : `${c.state} (exit ${c.exitCode})`);
-        return { s, state, ok: c?.health === 'healthy' };
+        if (!c || c.state !== 'running') return { s, state: c?.state ?? 'no container', ok: false, why: notRunning(run, s, c) };
+        const state = c.health ?? 'running, no HEALTHCHECK';
+        const probe = c.lastProbe ? ` Its last probe: ${c.lastProbe}.` : '';
+        const why = !c.health ? `${s} has no HEALTHCHECK, so nothing tells compose (or an orchestrator) that it really answers.`
+          : c.health === 'healthy' ? ''
+            : `${s} is ${c.health === 'starting' ? 'still starting: its HEALTHCHECK has not passed yet' : 'unhealthy: its HEALTHCHECK fails'} (does the image have the program the probe runs?).${probe}`;
+        return { s, state, ok: c.health === 'healthy', why };
       });
       const bad = states.filter((x) => !x.ok);
       return { pass: bad.length === 0, expected, measured: states.map((x) => `${x.s}: ${x.state}`).join('; '),
-        message: bad.length ? `${list(bad.map((x) => `${x.s}: ${x.state}`))}.${run.up.ok ? '' : ` docker compose up --wait said: ${run.up.output}`}` : undefined };
+        message: bad.length ? bad.map((x) => x.why).join(' ') : undefined };
     },
   }, opts);
 }
@@ -148,7 +160,7 @@ export function composeRunsAsNumericNonRoot(services: string[], opts: ComposeGoa
       const containers = await run.project.containers();
       const verdicts = await Promise.all(services.map(async (s) => {
         const c = containers.find((x) => x.service === s);
-        if (!c || c.state !== 'running') return { s, v: { pass: false, expected, measured: c ? c.state : 'no container', message: `${s} is not running.` } };
+        if (!c || c.state !== 'running') return { s, v: { pass: false, expected, measured: c?.state ?? 'no container', message: notRunning(run, s, c) } };
         return { s, v: numericUserVerdict(c.user, await containerProcesses(c.id)) };
       }));
       const bad = verdicts.filter((x) => !x.v.pass);

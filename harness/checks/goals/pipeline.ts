@@ -70,7 +70,9 @@ export function pipelineRun(ctx: LabContext, spec: PipelineSpec): Promise<BakeRu
     const learner = await bakeDefinition({ cwd: ctx.contextDir, targets: spec.targets, vars: v });
     // `--set t.cache-to=...` replaces the list: give the learner's own entries back, then ours.
     const set = spec.targets.flatMap((t) => [...(learner.target[t]?.['cache-to'] ?? []), `type=local,dest=${path.join(dir, t)},mode=max`].map((c) => `${t}.cache-to=${c}`));
-    return ctx.bake('pipeline', { targets: spec.targets, vars: v, set, load: spec.targets.filter((t) => t !== spec.testTarget) });
+    const run = await ctx.bake('pipeline', { targets: spec.targets, vars: v, set, load: spec.targets.filter((t) => t !== spec.testTarget) });
+    if (run.result.outcome === 'built') prepareFreshBuilder(ctx, spec, run);
+    return run;
   });
 }
 
@@ -182,28 +184,51 @@ function basesInRegistry(ctx: LabContext, run: BakeRun): Promise<Record<string, 
   });
 }
 
-interface FreshRuns { records: number; control: BakeRun; imported: BakeRun }
+/** A fresh builder of this check, and the cache records it held when it answered (0: fresh). */
+interface Fresh { builder: FreshBuilder; records: number }
+
+function freshBuilder(ctx: LabContext, name: string): Promise<Fresh> {
+  return ctx.shared(`fresh-builder-${name}`, async () => {
+    const registry = await registryOf(ctx);
+    const builder = await startFreshBuilder({ sessionId: ctx.sessionId, loopbackPorts: [registry.port] });
+    return { builder, records: await builder.cacheRecords() };
+  }, (f) => f.builder.stop());
+}
+
+const freshOptions = async (ctx: LabContext, spec: PipelineSpec, run: BakeRun, f: Fresh): Promise<{ targets: string[]; vars: Record<string, string>; dockerHost: string; contexts: Record<string, string> }> =>
+  ({ targets: spec.targets, vars: await vars(ctx, spec), dockerHost: f.builder.host, contexts: await basesInRegistry(ctx, run) });
 
 /**
- * In a new fresh builder (no cache records: measured), the pipeline's targets built twice:
- * without importing any cache (the control), then importing the backend's export.
+ * The control: in a fresh builder, the pipeline's targets built without importing any
+ * cache. Its expensive steps must not show CACHED (they fail at once: no network). One per
+ * check; the local-cache import then runs in the same builder, where the failed steps left
+ * no cache records behind, so whatever is CACHED there came from the import.
  */
-function freshRuns(ctx: LabContext, spec: PipelineSpec, backend: CacheBackend, run: BakeRun): Promise<FreshRuns> {
-  return ctx.shared(`fresh-runs-${backend}`, async () => {
-    const registry = await registryOf(ctx);
-    const contexts = await basesInRegistry(ctx, run);
-    const builder = await ctx.shared<FreshBuilder>(`fresh-builder-${backend}`,
-      () => startFreshBuilder({ sessionId: ctx.sessionId, loopbackPorts: [registry.port] }), (b) => b.stop());
-    const records = await builder.cacheRecords();
-    const common = { targets: spec.targets, vars: await vars(ctx, spec), dockerHost: builder.host, contexts };
-    const control = await ctx.bake(`fresh-${backend}-control`, { ...common, set: ['*.cache-from=', '*.cache-to='] });
+function controlRun(ctx: LabContext, spec: PipelineSpec, run: BakeRun): Promise<{ fresh: Fresh; control: BakeRun }> {
+  return ctx.shared('fresh-control', async () => {
+    const fresh = await freshBuilder(ctx, 'a');
+    const control = await ctx.bake('fresh-control', { ...(await freshOptions(ctx, spec, run, fresh)), set: ['*.cache-from=', '*.cache-to='] });
+    return { fresh, control };
+  });
+}
+
+/** The pipeline's targets built in a fresh builder that imports the backend's cache export. */
+function importRun(ctx: LabContext, spec: PipelineSpec, backend: CacheBackend, run: BakeRun): Promise<{ records: number; imported: BakeRun }> {
+  return ctx.shared(`fresh-import-${backend}`, async () => {
+    const { fresh: a } = await controlRun(ctx, spec, run);
+    // The registry import gets a builder of its own: the local one has imported by then.
+    const fresh = backend === 'local' ? a : await freshBuilder(ctx, 'b');
     const dir = await localCacheDir(ctx);
-    const importSet = backend === 'registry'
+    const set = backend === 'registry'
       ? ['*.cache-to=']
       : ['*.cache-to=', '*.cache-from=', ...spec.targets.map((t) => `${t}.cache-from=type=local,src=${path.join(dir, t)}`)];
-    const imported = await ctx.bake(`fresh-${backend}-import`, { ...common, set: importSet });
-    return { records, control, imported };
+    return { records: fresh.records, imported: await ctx.bake(`fresh-import-${backend}`, { ...(await freshOptions(ctx, spec, run, fresh)), set }) };
   });
+}
+
+/** Starts the fresh builder and its control early, while other goals use the engine. */
+export function prepareFreshBuilder(ctx: LabContext, spec: PipelineSpec, run: BakeRun): void {
+  controlRun(ctx, spec, run).catch(() => undefined);
 }
 
 const where = (s: BakeStep): string => `\`${s.instruction}\` (${s.target}${s.stage && s.stage !== s.target ? `, stage ${s.stage}` : ''})`;
@@ -242,23 +267,25 @@ export function cacheReusedByFreshBuilder(spec: PipelineSpec & { backend: CacheB
       const expensive = bakeSteps(run.result.steps, spec.targets).filter((s) => s.instruction.startsWith('RUN ') && spec.expensive.test(s.instruction));
       if (!expensive.length) return { pass: false, expected, measured: `no step matches ${spec.expensive.source}`, message: 'The pipeline has no dependency install step to reuse.' };
 
-      const fresh = await freshRuns(ctx, spec, spec.backend, run);
+      const { fresh, control: controlRunResult } = await controlRun(ctx, spec, run);
+      const { records, imported: importedRun } = await importRun(ctx, spec, spec.backend, run);
       const byName = (r: BakeRun): Map<string, BakeStep> => new Map(bakeSteps(r.result.steps, spec.targets).map((s) => [s.step.name, s]));
-      const control = byName(fresh.control);
-      const imported = byName(fresh.imported);
+      const control = byName(controlRunResult);
+      const imported = byName(importedRun);
       // A builder with cache of its own would prove nothing: that is the harness's failure, not the learner's.
       const cachedWithout = expensive.filter((s) => control.get(s.step.name)?.step.cached);
-      if (fresh.records !== 0 || cachedWithout.length) {
-        throw new Error(`the fresh builder was not fresh (${fresh.records} cache records; CACHED without an import: ${list(cachedWithout.map(where))})`);
+      if (fresh.records !== 0 || records !== 0 || cachedWithout.length) {
+        throw new Error(`the fresh builder was not fresh (${Math.max(fresh.records, records)} cache records; CACHED without an import: ${list(cachedWithout.map(where))})`);
       }
       const missed = expensive.filter((s) => !imported.get(s.step.name)?.step.cached);
       if (!missed.length) {
         return { pass: true, expected, measured: `${expensive.length} install step${expensive.length > 1 ? 's' : ''} CACHED (none without the import)` };
       }
-      const importError = /importing cache manifest[^\n]*/.exec(fresh.imported.result.log.toString())?.[0];
+      // A cache that could not be read at all says so in the import step of the log.
+      const importErrors = importedRun.result.steps.filter((st) => st.name.includes('importing cache manifest') && st.error).map((st) => st.error ?? '');
       return { pass: false, expected, measured: `${missed.length} of ${expensive.length} ran again`,
         message: `In a fresh builder importing ${source}, ${list(missed.map(where))} ${missed.length > 1 ? 'were' : 'was'} not in the cache: a new CI runner would run ${missed.length > 1 ? 'them' : 'it'} again.`
-          + (fresh.imported.result.outcome === 'built' || !importError ? '' : ` (BuildKit: ${importError})`) };
+          + (importErrors.length ? ` BuildKit: ${importErrors[0] ?? ''}.` : '') };
     },
   }, spec);
 }

@@ -2,13 +2,15 @@ import { goal, type Goal, type GoalOptions, type GoalOutcome } from '../goal.ts'
 import type { LabContext } from '../lab-context.ts';
 import { list } from '../format.ts';
 import { notBuilt } from './common.ts';
+import { programCandidates, resolveInImage, startArgv } from './binary.ts';
+import { targetStage } from '../../build/dockerfile.ts';
 import { parseStepName } from '../../build/step-name.ts';
 import { programsRun } from '../../build/shell-programs.ts';
 import { enginePlatform } from '../../engine/platform.ts';
 import { elfMachineFor, sameMachine, splitPlatform } from '../../inspect/architecture.ts';
 import { parseElf } from '../../inspect/elf.ts';
+import { finalFilesystem } from '../../inspect/image-facts.ts';
 import { imagePlatforms } from '../../inspect/platforms.ts';
-import { targetStage } from '../../build/dockerfile.ts';
 import { ContainerStartError, type RunningApp } from '../../run/container.ts';
 
 /**
@@ -83,42 +85,37 @@ export function binaryMatchesPlatform(spec: BinarySpec = {}): Goal {
       const program = spec.path ?? (await startedProgram(ctx));
       if (!program) return { pass: false, expected, measured: 'no program', message: 'The image sets neither ENTRYPOINT nor CMD, so the harness cannot tell which binary it runs.' };
       const found = await Promise.all(variants.map(async (v) => {
-        const file = await resolveProgram(ctx, program, v.platform);
-        const elf = file ? parseElf(file.bytes) : undefined;
+        const bytes = await ctx.readFile(program, v.platform);
+        const elf = bytes ? parseElf(bytes) : undefined;
         const want = elfMachineFor(splitPlatform(v.platform).arch);
-        const machine = !file ? 'missing' : elf ? elf.machine : 'not an ELF binary';
-        return { platform: v.platform, path: file?.path ?? program, machine, ok: elf !== undefined && elf.machine === want, want };
+        const machine = !bytes ? 'missing' : elf ? elf.machine : 'not an ELF binary';
+        return { platform: v.platform, machine, ok: elf !== undefined && elf.machine === want, want };
       }));
       const wrong = found.filter((f) => !f.ok);
       const first = wrong[0];
+      const what = (m: string): string => (m === 'missing' || m === 'not an ELF binary' ? m : `an ${m} program`);
       return {
         pass: wrong.length === 0, expected,
         measured: found.map((f) => `${f.platform}: ${f.machine}`).join(', '),
         message: first
-          ? `In the ${first.platform} variant, ${first.path} is ${first.machine === 'missing' || first.machine === 'not an ELF binary' ? first.machine : `an ${first.machine} program`}, not ${first.want ?? first.platform}: a ${first.platform} machine cannot run it (exec format error).`
+          ? `In the ${first.platform} variant, ${program} is ${what(first.machine)}, not ${first.want ?? first.platform}: a ${first.platform} machine cannot run it (exec format error).`
           : undefined,
       };
     },
   }, spec);
 }
 
-/** ENTRYPOINT's first word, else CMD's (the image's own program, not a shell wrapper). */
+/**
+ * The file the image starts (ENTRYPOINT, else CMD), found as the engine would find it
+ * (WORKDIR, PATH, symlinks) in the final filesystem of the engine's own variant.
+ */
 async function startedProgram(ctx: LabContext): Promise<string | undefined> {
-  const { entrypoint, cmd } = (await ctx.facts()).config;
-  return (entrypoint?.length ? entrypoint : cmd)?.[0];
-}
-
-/** An absolute path as is; a relative one from WORKDIR; a bare name through the image's PATH. */
-async function resolveProgram(ctx: LabContext, program: string, platform: string): Promise<{ path: string; bytes: Buffer } | undefined> {
-  const { config } = await ctx.facts();
-  const candidates = program.startsWith('/') ? [program]
-    : program.includes('/') ? [`${config.workdir || '/'}/${program}`.replace(/\/+/g, '/')]
-    : (config.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':').filter(Boolean).map((d) => `${d}/${program}`);
-  for (const p of candidates) {
-    const bytes = await ctx.readFile(p, platform);
-    if (bytes) return { path: p, bytes };
-  }
-  return undefined;
+  const facts = await ctx.facts();
+  const argv0 = startArgv(facts.config)[0];
+  if (!argv0) return undefined;
+  const fs = finalFilesystem(facts.layers ?? []);
+  const candidates = programCandidates(argv0, facts.config.env.PATH, facts.config.workdir);
+  return candidates.map((c) => resolveInImage(fs, c)).find((p): p is string => p !== undefined && fs.get(p)?.type !== 'dir') ?? candidates[0];
 }
 
 export interface PlatformHttpSpec extends GoalOptions {

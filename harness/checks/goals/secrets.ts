@@ -25,12 +25,17 @@ function secretValues(ctx: LabContext): string[] {
   return ctx.secretValues;
 }
 
+/** Text for a message: secrets masked, whitespace collapsed, cut to `max` around the first mask. */
 const shown = (ctx: LabContext, text: string, max = 110): string => {
   const m = mask(text, ctx.secretValues).replace(/\s+/g, ' ');
-  return m.length > max ? `${m.slice(0, max - 3)}...` : m;
+  if (m.length <= max) return m;
+  const at = m.indexOf('***');
+  const start = at + 3 > max - 3 ? Math.min(at - Math.floor(max / 2), m.length - max + 3) : 0;
+  const cut = m.slice(start, start + max - (start ? 6 : 3));
+  return `${start ? '...' : ''}${cut}${start + cut.length < m.length ? '...' : ''}`;
 };
 
-/** Which stored value holds a secret: every file of every layer. */
+/** No file of any layer holds a secret value (a file deleted later is still in its layer). */
 export function noSecretInLayers(opts: SecretGoalOptions = {}): Goal {
   const what = opts.what ?? 'the secret';
   const expected = `${what} in no file of any layer`;

@@ -192,12 +192,15 @@ export function workflowCurrentActions(opts: GoalOptions & { minimum?: Record<st
       const all = await usable(ctx, expected);
       if (!Array.isArray(all)) return all;
       const old: string[] = [];
+      const seen = new Set<string>();
       let known = 0;
       for (const s of steps(all)) {
         const ref = s.uses;
         const min = ref ? minimum[ref.name] : undefined;
         if (!ref || min === undefined) continue;
         known++;
+        if (seen.has(`${ref.name}@${ref.ref}`)) continue;
+        seen.add(`${ref.name}@${ref.ref}`);
         if (ref.major === undefined && !ref.commit) old.push(`${ref.name}@${ref.ref} (a branch, not a version)`);
         else if (ref.major !== undefined && ref.major < min) old.push(`${ref.name}@${ref.ref} (v${min} is current)`);
       }
