@@ -86,7 +86,6 @@ export async function startFreshBuilder(opts: FreshBuilderOptions): Promise<Fres
   const sock = (name: string): string => path.join(dir, name);
   const log = sock('builder.log');
   const pids: number[] = [];
-  const children: ChildProcess[] = [];
   const hostRelays: net.Server[] = [];
   const record = (): Promise<void> => recordProcesses({ kind: 'fresh-builder', sessionId: opts.sessionId, dir, pids: [...pids].reverse() });
   const launch = async (argv: string[], extra: { stdout?: 'pipe' } = {}): Promise<ChildProcess> => {
@@ -96,7 +95,6 @@ export async function startFreshBuilder(opts: FreshBuilderOptions): Promise<Fres
     child.unref();
     if (child.pid === undefined) throw new Error(`could not start ${argv[0] ?? ''}`);
     pids.push(child.pid);
-    children.push(child);
     await record();
     return child;
   };

@@ -63,9 +63,10 @@ export function parseActionRef(uses: string, comment = ''): ActionRef | undefine
 
 export function parseWorkflow(file: string, text: string): Workflow {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   const lineOf = (node: Node | null | undefined): number | undefined => (node?.range ? lines.linePos(node.range[0]).line : undefined);
-  const problems: WorkflowProblem[] = doc.errors.map((e) => ({ message: e.message.split('\n')[0] ?? e.message, line: e.linePos?.[0]?.line }));
+  // The parser's messages end in ` at line N, column M:` and a snippet; the line is kept apart.
+  const problems: WorkflowProblem[] = doc.errors.map((e) => ({ message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ''), line: e.linePos?.[0]?.line }));
   const jobs: WorkflowJob[] = [];
   if (problems.length) return { file, problems, jobs };
   if (!isMap(doc.contents)) return { file, problems: [{ message: 'the file is not a mapping of keys (name, on, jobs)' }], jobs };

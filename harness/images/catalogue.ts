@@ -153,7 +153,7 @@ export const courseImages: CourseImage[] = [
       // 1.24 left docker-library when 1.26 shipped; the nearest current figure is 1.25 on trixie.
       size: 'golang:1.25-trixie linux/amd64 847.55 MB unpacked (docker-library/repo-info, repos/golang/local/1.25-trixie.md); no current 1.24 figure',
     },
-    usedFor: 'Go build stage (cross-compiles for arm64 with GOARCH, no emulation needed)',
+    usedFor: 'Go build stage (cross-compiles for arm64 with GOARCH, no emulation needed); lesson 08\'s starter runs its arm64 variant',
   },
 ];
 

@@ -73,7 +73,10 @@ async function imageId(ref: string): Promise<string | undefined> {
 /** Translates the mirror's build flags for bake, making addressed twins where needed. */
 export async function mirrorForBake(flags: string[]): Promise<BakeMirror> {
   const parsed = parseMirrorFlags(flags);
-  const address = parsed.hosts[MIRROR_HOSTNAME];
+  // `host-gateway` is resolved by the engine for --add-host only; in a file, Docker Desktop's
+  // own name for the host is what resolves (untested here: the course's engine is on Linux).
+  const mapped = parsed.hosts[MIRROR_HOSTNAME];
+  const address = mapped === 'host-gateway' ? 'host.docker.internal' : mapped;
   const extra = Object.keys(parsed.hosts).filter((h) => h !== MIRROR_HOSTNAME);
   if (extra.length) throw new Error(`docker buildx bake 0.13 cannot map the host names ${extra.join(', ')}`);
   const contexts: Record<string, string> = {};

@@ -52,6 +52,9 @@ export function bakeSteps(steps: BuildStep[], targets: string[]): BakeStep[] {
   });
 }
 
+/** "test and production", "a, b and c". */
+const and = (xs: string[]): string => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1) ?? ''}`);
+
 const registryOf = (ctx: LabContext): Promise<LocalRegistry> => ctx.shared('pipeline-registry', () => startRegistry(ctx.sessionId), (r) => r.stop());
 const localCacheDir = (ctx: LabContext): Promise<string> =>
   ctx.shared('pipeline-local-cache', () => mkdtemp(path.join(os.tmpdir(), 'stagecraft-local-cache-')), (d) => rm(d, { recursive: true, force: true }));
@@ -90,11 +93,11 @@ async function pipelineFailed(ctx: LabContext, spec: PipelineSpec, expected: str
 
 /** `docker buildx bake` with no arguments builds every spec target, and they build. */
 export function bakeBuildsTargets(spec: PipelineSpec & GoalOptions): Goal {
-  const expected = `\`docker buildx bake\` builds ${list(spec.targets)}`;
+  const expected = `\`docker buildx bake\` builds ${and(spec.targets)}`;
   return goal({
     id: 'bake-builds-targets',
-    title: `\`docker buildx bake\` builds the ${list(spec.targets)} targets`,
-    hint: `Put ${list(spec.targets)} in the bake file's \`default\` group: \`group "default" { targets = [${spec.targets.map((t) => `"${t}"`).join(', ')}] }\`.`,
+    title: `\`docker buildx bake\` builds ${and(spec.targets)}`,
+    hint: `Put ${and(spec.targets)} in the bake file's \`default\` group: \`group "default" { targets = [${spec.targets.map((t) => `"${t}"`).join(', ')}] }\`.`,
     async check(ctx) {
       let defaults: BakeDefinition;
       try {
@@ -106,12 +109,12 @@ export function bakeBuildsTargets(spec: PipelineSpec & GoalOptions): Goal {
       const built = Object.keys(defaults.target);
       const missing = spec.targets.filter((t) => !built.includes(t));
       if (missing.length) {
-        return { pass: false, expected, measured: `builds ${list(built) || 'nothing'}`,
-          message: `\`docker buildx bake\` builds ${list(built) || 'nothing'}, not ${list(missing)}${missing.includes(spec.testTarget) ? ': the image would ship without its tests having run' : ''}.` };
+        return { pass: false, expected, measured: `builds ${and(built) || 'nothing'}`,
+          message: `\`docker buildx bake\` builds ${and(built) || 'nothing'}, not ${and(missing)}${missing.includes(spec.testTarget) ? ': the image would ship without its tests having run' : ''}.` };
       }
       const failed = await pipelineFailed(ctx, spec, expected);
       if (failed) return failed;
-      return { pass: true, expected, measured: `built ${list(built)}` };
+      return { pass: true, expected, measured: `built ${and(built)}` };
     },
   }, spec);
 }

@@ -3,6 +3,7 @@ import type { LabContext } from '../lab-context.ts';
 import { list } from '../format.ts';
 import { notBuilt } from './common.ts';
 import { programCandidates, resolveInImage, startArgv } from './binary.ts';
+import { jsonField } from './http-json.ts';
 import { targetStage } from '../../build/dockerfile.ts';
 import { parseStepName } from '../../build/step-name.ts';
 import { programsRun } from '../../build/shell-programs.ts';
@@ -123,14 +124,20 @@ export interface PlatformHttpSpec extends GoalOptions {
   platform: string;
   path: string;
   status?: number;
-  /** Text the body must contain, e.g. `"machine":"aarch64"`. */
+  /** Text the body must contain. */
   bodyIncludes?: string;
+  /** Fields of a JSON answer and the values they must have: `{ machine: 'aarch64' }`. */
+  json?: Record<string, string>;
 }
 
 /** The variant for another platform starts (emulated if need be) and answers as it should. */
 export function answersOnPlatform(spec: PlatformHttpSpec): Goal {
   const status = spec.status ?? 200;
-  const expected = `GET ${spec.path} -> ${status}${spec.bodyIncludes ? ` with ${spec.bodyIncludes}` : ''}`;
+  const wants = [
+    ...(spec.bodyIncludes ? [`"${spec.bodyIncludes}"`] : []),
+    ...Object.entries(spec.json ?? {}).map(([k, v]) => `${k} = ${v}`),
+  ];
+  const expected = `GET ${spec.path} -> ${status}${wants.length ? ` with ${wants.join(', ')}` : ''}`;
   const arch = splitPlatform(spec.platform).arch;
   return goal({
     id: `runs-on-${arch}`,
@@ -139,7 +146,7 @@ export function answersOnPlatform(spec: PlatformHttpSpec): Goal {
     async check(ctx) {
       const nb = notBuilt(ctx, expected);
       if (nb) return nb;
-      if (!ctx.lesson.run) return { pass: false, expected, measured: 'no run spec', message: `Lesson ${ctx.lesson.slug} declares no way to run the image.` };
+      if (!ctx.lesson.run) throw new Error(`lesson ${ctx.lesson.slug} sets no \`run\`, so there is no container to probe`);
       let app: RunningApp;
       try {
         // QEMU slows start-up: give the emulated variant more time than a native one.
@@ -148,17 +155,30 @@ export function answersOnPlatform(spec: PlatformHttpSpec): Goal {
         const logs = e instanceof ContainerStartError && e.logs ? ` Last output: ${e.logs.split('\n').slice(-5).join(' | ')}` : '';
         return { pass: false, expected, measured: 'not started', message: `The ${spec.platform} variant did not start: ${e instanceof Error ? e.message : String(e)}.${logs}` };
       }
+      let res;
       try {
-        const res = await app.http(spec.path, 15_000);
-        const bodyOk = spec.bodyIncludes === undefined || res.body.includes(spec.bodyIncludes);
-        const pass = res.status === status && bodyOk;
-        return { pass, expected, measured: `${res.status} ${res.body.trim().slice(0, 120)}`,
-          message: pass ? undefined : `The ${spec.platform} variant answered, but not as a ${spec.platform} program would: the program in it was built for another CPU.` };
+        res = await app.http(spec.path, 15_000);
       } catch (e) {
         return { pass: false, expected, measured: 'no answer', message: `The request failed: ${e instanceof Error ? e.message : String(e)}.` };
       }
+      const measured = `${res.status} ${res.body.trim().slice(0, 120)}`;
+      const wrongFields = Object.entries(spec.json ?? {}).filter(([k, v]) => jsonField(parseJson(res.body), k) !== v);
+      const pass = res.status === status && (spec.bodyIncludes === undefined || res.body.includes(spec.bodyIncludes)) && wrongFields.length === 0;
+      const field = wrongFields[0];
+      return { pass, expected, measured,
+        message: pass ? undefined : field
+          ? `The ${spec.platform} variant reports ${field[0]} = ${String(jsonField(parseJson(res.body), field[0]) ?? 'nothing')}, not ${field[1]}: the program in it is not a ${spec.platform} program.`
+          : `The ${spec.platform} variant did not answer as expected.` };
     },
   }, spec);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface EmulationSpec extends GoalOptions {
@@ -209,8 +229,10 @@ async function emulationOutcome(ctx: LabContext, spec: EmulationSpec, expected: 
   return {
     pass: false, expected,
     measured: `ran under emulation on ${[...new Set(emulated.map((s) => s.runsOn))].join(', ')}`,
-    message: first ? `\`${first.instruction.slice(0, 100)}\` ran on ${first.runsOn} (the build stage${first.stage ? ` "${first.stage}"` : ''} took the target's platform), emulated by QEMU on this ${native} engine.` : undefined,
+    message: first ? `\`${first.instruction.slice(0, 100)}\` ran on ${first.runsOn}, emulated by QEMU on this ${native} engine: ${stageWord(first.stage)} ${
+      sameMachine(first.runsOn, first.target) ? 'runs on the platform it builds for' : `is pinned to ${first.runsOn}`}.` : undefined,
   };
 }
 
+const stageWord = (stage: string | undefined): string => (stage ? `stage "${stage}"` : 'its stage');
 const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

@@ -149,7 +149,7 @@ export function workflowGhaCacheScoped(opts: GoalOptions = {}): Goal {
       const shared = [...writers.entries()].find(([, images]) => images.size > 1);
       if (shared) {
         return { pass: false, expected, measured: `scope ${shared[0]} shared`,
-          message: `${list([...shared[1]])} all write the gha cache scope "${shared[0]}": each build replaces the other's cache.` };
+          message: `${[...shared[1]].join(' and ')} write the same gha cache scope "${shared[0]}": each build replaces the other's cache.` };
       }
       return { pass: true, expected, measured: `${writers.size} scope${writers.size > 1 ? 's' : ''}: ${list([...writers.keys()])}` };
     },
