@@ -5,11 +5,13 @@ export default defineConfig({
     reporters: ['default'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // The course site in headless Chromium: needs no engine.
+      { test: { name: 'site', include: ['test/site/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } },
       {
         test: {
           name: 'engine',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/unit/**'],
+          exclude: ['test/unit/**', 'test/site/**'],
           globalSetup: ['test/global-setup.ts'],
           // These tests build images on a 2-core machine: one file at a time, generous limits.
           fileParallelism: false,

@@ -5,7 +5,9 @@
  *
  * For lesson 02's solution with a warm cache, times `stagecraft check` against the same
  * work done with raw docker commands (the same three builds, a run, an HTTP probe, image
- * inspects, cleanup), alternating the two, and prints the medians and their ratio.
+ * inspects, cleanup), alternating the two, and prints the medians and their ratio. Then the
+ * watch loop: a save to the verdict on screen (bench/watch-loop.ts). `BENCH_ONLY=watch` runs
+ * only that.
  */
 import { cp, appendFile, mkdtemp, rm, readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,6 +18,7 @@ import { assembleContext } from '../harness/course/lab-files.ts';
 import { parseDockerfile } from '../harness/build/dockerfile.ts';
 import { ensureMirror } from '../harness/mirror/index.ts';
 import { repoRoot, stateDir } from '../harness/paths.ts';
+import { benchWatchLoop } from './watch-loop.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? NaN; };
@@ -69,6 +72,7 @@ async function rawDocker(contextDir: string, mirrorArgs: string[]): Promise<void
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'watch') return benchWatchLoop(ROUNDS);
   const lesson = await loadLesson('02');
   const contextDir = await mkdtemp(path.join(os.tmpdir(), 'stagecraft-bench-ctx-'));
   await assembleContext(lesson, lesson.solutionDir, contextDir);
@@ -99,6 +103,8 @@ async function main(): Promise<void> {
   } catch {
     console.log('`stagecraft images`: no stand-in build recorded on this machine (measure a cold run with `npx stagecraft images --rebuild --refresh`)');
   }
+
+  await benchWatchLoop(ROUNDS);
 }
 
 await main();

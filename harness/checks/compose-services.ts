@@ -3,6 +3,7 @@
  * service runs (built by the harness from the lab's Dockerfile, with the mirror's flags,
  * so compose itself never builds), and one started project that goals share.
  */
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { targetStage } from '../build/dockerfile.ts';
 import { ComposeError, ComposeProject, composeConfig, type ComposeFiles, type ComposeModel, type UpResult } from '../run/compose.ts';
@@ -36,6 +37,15 @@ export function composeFacts(ctx: LabContext, file = DEFAULT_COMPOSE_FILE): Prom
   });
 }
 
+/** Compose may print a temp folder by another of its names (macOS: /var -> /private/var). */
+function real(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
 /** The context whose image a service runs, or why there is none to measure. */
 export type ServiceImage = { service: string; ctx: LabContext } | { service: string; problem: string };
 
@@ -49,23 +59,26 @@ export async function serviceImage(ctx: LabContext, service: string, file = DEFA
   try {
     facts = await composeFacts(ctx, file);
   } catch (e) {
-    return { service, problem: e instanceof Error ? e.message : String(e) };
+    if (e instanceof ComposeError) return { service, problem: e.message };
+    throw e;
   }
   const svc = facts.model.services[service];
   if (!svc) return { service, problem: `${file} has no service \`${service}\` (it has ${Object.keys(facts.model.services).join(', ') || 'none'}).` };
   const build = svc.build;
   if (!build) return { service, problem: `Service \`${service}\` in ${file} has no \`build:\`: give it the lab folder as context and its stage as \`target\`.` };
-  if (path.resolve(build.context) !== path.resolve(ctx.contextDir)) {
+  if (real(build.context) !== real(ctx.contextDir)) {
     return { service, problem: `Service \`${service}\` builds from ${path.relative(ctx.contextDir, build.context) || build.context}, not from the lab folder (\`context: .\`): the lesson wants one Dockerfile for every image.` };
   }
   const dockerfile = path.resolve(build.context, build.dockerfile ?? 'Dockerfile');
-  if (dockerfile !== path.join(ctx.contextDir, 'Dockerfile')) {
+  if (real(dockerfile) !== real(path.join(ctx.contextDir, 'Dockerfile'))) {
     return { service, problem: `Service \`${service}\` builds ${path.relative(ctx.contextDir, dockerfile)}, not the lab's Dockerfile.` };
   }
+  // No target means the last stage, for compose as for the main build: compare stage names.
   const final = targetStage(ctx.dockerfile)?.name;
-  const sameAsMain = !build.target || (!ctx.lesson.target && final !== undefined && build.target.toLowerCase() === final.toLowerCase())
-    || build.target === ctx.lesson.target;
-  return { service, ctx: sameAsMain ? ctx : await ctx.forTarget(build.target!) };
+  const stageOf = (target: string | undefined): string | undefined => (target ?? final)?.toLowerCase();
+  if (stageOf(build.target) === stageOf(ctx.lesson.target)) return { service, ctx };
+  if (!build.target) return { service, problem: `Service \`${service}\` builds the Dockerfile's last stage, which is not named: set its \`build.target\`.` };
+  return { service, ctx: await ctx.forTarget(build.target) };
 }
 
 export interface ComposeRun {
@@ -79,7 +92,7 @@ export const COMPOSE_WAIT_MS = 30_000;
 /**
  * The lab's compose project, started once per check from the images the harness built and
  * shared by every goal that probes it; `docker compose down -v` when the check ends. Rejects
- * with a learner-readable Error when a service's image cannot be had.
+ * with a ComposeError (learner-readable) when the file or a service's image is not usable.
  */
 export function composeRun(ctx: LabContext, file = DEFAULT_COMPOSE_FILE, waitTimeoutMs = COMPOSE_WAIT_MS): Promise<ComposeRun> {
   return ctx.shared(`compose-run:${file}`, async () => {
@@ -88,8 +101,8 @@ export function composeRun(ctx: LabContext, file = DEFAULT_COMPOSE_FILE, waitTim
     for (const [service, svc] of Object.entries(model.services)) {
       if (!svc.build) continue;
       const img = await serviceImage(ctx, service, file);
-      if ('problem' in img) throw new Error(img.problem);
-      if (!img.ctx.built) throw new Error(`The image of service \`${service}\` did not build: ${img.ctx.build.reason ?? 'unknown reason'}.`);
+      if ('problem' in img) throw new ComposeError(img.problem);
+      if (!img.ctx.built) throw new ComposeError(`The image of service \`${service}\` did not build: ${img.ctx.build.reason ?? 'unknown reason'}.`);
       images[service] = img.ctx.build.tag;
     }
     return ComposeProject.up(files(ctx, file, 'up'), model, { images, labels: ctx.labels, waitTimeoutMs });

@@ -351,6 +351,9 @@ export class LabContext {
   }
 
   async dispose(): Promise<void> {
+    // Builds still running (a rebuild started beside a main build that failed) finish first,
+    // so nothing they make appears after the cleanup.
+    await Promise.allSettled([...this.variants.values(), ...(this.starterMemo ? [this.starterMemo] : [])]);
     await Promise.all([...this.resources.values()].map(async (r) => {
       const value = await r.value.catch(() => undefined);
       if (value !== undefined) await r.dispose?.(value).catch(() => undefined);

@@ -100,7 +100,7 @@ class WatchSession {
     } catch (e) {
       loop.model.panel = [red(isStagecraftError(e) ? `${e.message}${e.fix ? ` ${e.fix}` : ''}` : String(e))];
     }
-    loop.resume({ check: true });
+    loop.resume({ check: 'the reset' });
   }
 
   /** `a`: every lab checked in turn (the watched one included), results in the panel. */

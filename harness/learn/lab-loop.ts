@@ -8,7 +8,6 @@ import path from 'node:path';
 import { checkLab, type LabReport } from '../checks/check-lab.ts';
 import type { Lesson } from '../course/lesson.ts';
 import { isStagecraftError, StagecraftError } from '../errors.ts';
-import { repoRoot } from '../paths.ts';
 import { labFingerprint } from './fingerprint.ts';
 import { hintsSoFar } from './hints.ts';
 import { startRecording } from './record.ts';
@@ -68,7 +67,7 @@ export class LabLoop {
     const shown = path.relative(process.cwd(), this.dir) || '.';
     this.model = {
       lab: { number: lesson.number, slug: lesson.slug, title: lesson.title },
-      dir: shown.startsWith('..') ? path.relative(repoRoot, this.dir) || this.dir : shown,
+      dir: shown.startsWith('..') ? this.dir : shown,
       watchFailure: undefined,
       check: { phase: 'waiting' },
       hints: hintsSoFar(lesson),
@@ -87,7 +86,7 @@ export class LabLoop {
     });
     this.model.watchFailure = this.watcher.failure;
     this.screen.clear();
-    if (opts.checkFirst ?? true) this.checkNow('started');
+    if (opts.checkFirst ?? true) this.checkNow('the first check');
     else this.screen.draw();
   }
 
@@ -107,9 +106,9 @@ export class LabLoop {
     this.cancel();
   }
 
-  resume(opts: { check?: boolean } = {}): void {
+  resume(opts: { check?: string } = {}): void {
     this.paused = false;
-    const cause = opts.check ? 'resumed' : this.savedWhilePaused;
+    const cause = opts.check ?? this.savedWhilePaused;
     this.savedWhilePaused = undefined;
     if (cause) this.checkNow(cause);
   }

@@ -7,16 +7,19 @@ const MARK: Record<LabStatus['state'], string> = {
   done: green('✓'), failing: red('✗'), changed: yellow('~'), unchecked: dim('·'), broken: yellow('!'),
 };
 
+const TITLE_MAX = 40;
+
 export function doneCount(labs: LabStatus[]): { done: number; total: number } {
   return { done: labs.filter((l) => l.state === 'done').length, total: labs.length };
 }
 
 export function renderCourseList(labs: LabStatus[], current?: string): string[] {
   const { done, total } = doneCount(labs);
-  const width = Math.max(0, ...labs.map((l) => (l.lesson?.title ?? '').length));
+  const width = Math.min(TITLE_MAX, Math.max(0, ...labs.map((l) => (l.lesson?.title ?? '').length)));
   const lines = [bold(`${done} of ${total} labs done`)];
   for (const l of labs) {
-    const title = (l.lesson?.title ?? l.slug).padEnd(width);
+    const full = l.lesson?.title ?? l.slug;
+    const title = (full.length > TITLE_MAX ? `${full.slice(0, TITLE_MAX - 1)}…` : full).padEnd(width);
     const here = l.slug === current ? '›' : ' ';
     lines.push(`${here} ${MARK[l.state]} ${l.number}  ${title}  ${dim(describe(l))}`);
   }

@@ -16,20 +16,20 @@ export interface ResetResult {
   backups: string[];
 }
 
-/** Resets `labs/<slug>`; throws a StagecraftError when the starter is not in git's history. */
-export async function resetLab(slug: string): Promise<ResetResult> {
+/** Resets `labs/<slug>` of the course (or of `root`); throws a StagecraftError when the starter is not in git's history. */
+export async function resetLab(slug: string, root = repoRoot): Promise<ResetResult> {
   const relDir = `labs/${slug}`;
-  const committed = await committedFiles(relDir);
+  const committed = await committedFiles(relDir, root);
   if (!committed.length) {
     throw new StagecraftError('lab-missing', `The starter of lab ${slug} is not in this repository's git history, so it cannot be restored.`,
       `Restore ${relDir}/ from a fresh copy of the course (git clone), or check that you are in the course's git checkout.`);
   }
   const result: ResetResult = { restored: [], backups: [] };
   for (const file of committed) {
-    const abs = path.join(repoRoot, file.path);
-    const want = await committedContent(file.path);
+    const abs = path.join(root, file.path);
+    const want = await committedContent(file.path, root);
     if (await sameAsCommitted(abs, want, file.mode)) continue;
-    if (await exists(abs)) result.backups.push(await backUp(abs));
+    if (await exists(abs)) result.backups.push(await backUp(abs, root));
     await mkdir(path.dirname(abs), { recursive: true });
     if (file.mode === '120000') await symlink(want.toString('utf8'), abs);
     else {
@@ -39,7 +39,7 @@ export async function resetLab(slug: string): Promise<ResetResult> {
     result.restored.push(file.path);
   }
   // Files the learner added (a .dockerignore the starter lacks) go to backups as well.
-  for (const rel of await untrackedFiles(relDir)) result.backups.push(await backUp(path.join(repoRoot, rel)));
+  for (const rel of await untrackedFiles(relDir, root)) result.backups.push(await backUp(path.join(root, rel), root));
   return result;
 }
 
@@ -60,9 +60,9 @@ async function sameAsCommitted(abs: string, want: Buffer, mode: string): Promise
 }
 
 /** Moves a file aside to the first free `<name>.stagecraft-backup`, `<name>.2.stagecraft-backup`, ... */
-async function backUp(abs: string): Promise<string> {
+async function backUp(abs: string, root: string): Promise<string> {
   let target = `${abs}.stagecraft-backup`;
   for (let n = 2; existsSync(target); n++) target = `${abs}.${n}.stagecraft-backup`;
   await rename(abs, target);
-  return path.relative(repoRoot, target);
+  return path.relative(root, target);
 }

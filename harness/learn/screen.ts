@@ -112,7 +112,10 @@ export function renderScreen(m: ScreenModel, now = performance.now()): string {
   }
   if (m.hints?.shown.length) {
     out.push('', ...hintLines(m.hints).map((l) => yellow(l)));
-    if (m.hints.shown.length === m.hints.total) out.push(dim('That is every hint. Once the lab passes, `npx stagecraft solution ' + m.lab.number + '` shows the reference.'));
+    if (m.hints.shown.length === m.hints.total) {
+      const passed = c.phase === 'done' && c.report.verdicts.every((v) => v.status === 'pass');
+      out.push(dim(`That is every hint. ${passed ? '' : 'Once the lab passes, '}\`npx stagecraft solution ${m.lab.number}\` shows the reference solution.`));
+    }
   }
   if (m.panel.length) out.push('', ...m.panel);
   out.push('');

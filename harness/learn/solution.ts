@@ -36,9 +36,9 @@ export async function solutionLines(lesson: Lesson, opts: { force?: boolean } = 
     const yours = await readFile(path.join(lesson.labDir, rel), 'utf8').catch(() => undefined);
     const reference = await readFile(path.join(lesson.solutionDir, rel), 'utf8');
     lines.push('', bold(`Your labs/${lesson.slug}/${rel} against the reference:`));
-    if (yours === undefined) { lines.push(dim('  (you have no such file)')); continue; }
     if (yours === reference) { lines.push(green('  identical')); continue; }
-    lines.push(...colourPatch(fileDiff(`labs/${lesson.slug}/${rel}`, `solutions/${lesson.slug}/${rel}`, yours, reference)));
+    if (yours === undefined) lines.push(dim('  (you have no such file: all of it is new)'));
+    lines.push(...colourPatch(fileDiff(yours === undefined ? '/dev/null' : `labs/${lesson.slug}/${rel}`, `solutions/${lesson.slug}/${rel}`, yours ?? '', reference)));
   }
   return lines;
 }

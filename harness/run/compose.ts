@@ -57,7 +57,7 @@ export interface ComposeFiles {
   projectName: string;
 }
 
-/** Compose refused the files, or did not answer in time: its own words, for the learner. */
+/** Compose refused the lab's files, or cannot run them: its own words, for the learner. */
 export class ComposeError extends Error {
   constructor(message: string) {
     super(message);
@@ -89,6 +89,10 @@ export function composeMessages(stderr: string): string[] {
 export async function composeConfig(p: ComposeFiles, timeoutMs = 30_000): Promise<{ model: ComposeModel; warnings: string[] }> {
   const r = await composeCli([...fileArgs(p), 'config', '--format', 'json'], timeoutMs);
   const messages = composeMessages(r.stderr);
+  // Not the learner's to fix: no compose plugin on this machine.
+  if (/is not a docker command|unknown (shorthand )?flag: '?-?-?project-directory/.test(r.stderr)) {
+    throw new Error('`docker compose` (Compose v2) is not installed; `sudo bash scripts/setup-engine.sh` installs it');
+  }
   if (r.exitCode !== 0) throw new ComposeError(messages.join(' ') || `docker compose config exited with code ${r.exitCode}`);
   return { model: JSON.parse(r.stdout) as ComposeModel, warnings: messages };
 }

@@ -34,9 +34,10 @@ function edited(ctx: LabContext, edit: EditSpec): ReturnType<LabContext['variant
   return ctx.variant(key, (dir) => appendFile(path.join(dir, edit.file), edit.append));
 }
 
+/** The edited rebuild needs only the context: it starts beside the main build. */
 function prepareEdit(edit: EditSpec) {
   return (ctx: LabContext): void => {
-    if (ctx.built) edited(ctx, edit).catch(() => undefined);
+    edited(ctx, edit).catch(() => undefined);
   };
 }
 

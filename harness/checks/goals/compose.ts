@@ -4,7 +4,7 @@
  * the users its processes run as).
  */
 import { composeFacts, composeRun, DEFAULT_COMPOSE_FILE, type ComposeRun } from '../compose-services.ts';
-import type { ComposeContainer } from '../../run/compose.ts';
+import { ComposeError, type ComposeContainer } from '../../run/compose.ts';
 import { list } from '../format.ts';
 import { goal, type Goal, type GoalOptions, type GoalOutcome } from '../goal.ts';
 import type { LabContext } from '../lab-context.ts';
@@ -21,7 +21,8 @@ async function started(ctx: LabContext, file: string, expected: string): Promise
   try {
     return await composeRun(ctx, file);
   } catch (e) {
-    return { pass: false, expected, measured: 'not started', message: e instanceof Error ? e.message : String(e) };
+    if (e instanceof ComposeError) return { pass: false, expected, measured: 'not started', message: e.message };
+    throw e;
   }
 }
 
@@ -43,9 +44,11 @@ export function composeConfigClean(opts: ComposeGoalOptions = {}): Goal {
       try {
         const { warnings } = await composeFacts(ctx, file);
         return { pass: warnings.length === 0, expected, measured: warnings.length ? `${warnings.length} warning${warnings.length > 1 ? 's' : ''}` : 'no warnings',
-          message: warnings.length ? warnings.map((w) => w.replace(/^\S*compose\.ya?ml: /, '')).join(' ') : undefined };
+          // Compose names the file by its path in the harness's copy: keep only its name.
+          message: warnings.length ? warnings.map((w) => w.replace(/^\/\S*\//, '')).join(' ') : undefined };
       } catch (e) {
-        return { pass: false, expected, measured: 'not readable', message: e instanceof Error ? e.message : String(e) };
+        if (e instanceof ComposeError) return { pass: false, expected, measured: 'not readable', message: e.message };
+        throw e;
       }
     },
   }, opts);

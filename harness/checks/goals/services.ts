@@ -19,14 +19,12 @@ export interface ServicesOptions extends GoalOptions {
 
 type Measured = { service: string; ctx: LabContext } | { service: string; outcome: GoalOutcome };
 
-/** Each service's image context, or the failed outcome that says why there is none. */
+/** Each service's image context (targets built at the same time), or why there is none. */
 async function images(ctx: LabContext, services: string[], file: string, expected: string): Promise<Measured[]> {
-  const out: Measured[] = [];
-  for (const service of services) {
+  return Promise.all(services.map(async (service): Promise<Measured> => {
     const img = await serviceImage(ctx, service, file);
-    out.push('problem' in img ? { service, outcome: { pass: false, expected, measured: 'no image', message: img.problem } } : img);
-  }
-  return out;
+    return 'problem' in img ? { service, outcome: { pass: false, expected, measured: 'no image', message: img.problem } } : img;
+  }));
 }
 
 /**
