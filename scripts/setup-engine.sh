@@ -20,11 +20,23 @@ ensure_binfmt() {
   fi
 }
 
+# The course site's browser test drives Debian's Chromium (headless, no download of its own).
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing chromium (the course site's browser test)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+      || log "warning: could not install chromium; the site's browser test will be skipped"
+  fi
+}
+
 if engine_answers; then
   log "a Docker engine already answers; nothing to install"
   if ! docker buildx version >/dev/null 2>&1; then
     log "warning: docker buildx is missing; install the buildx plugin (Docker Desktop ships it)"
   fi
+  ensure_chromium
   exit 0
 fi
 
@@ -69,11 +81,12 @@ fi
 # Tools for multi-platform builds, for building base images without a registry, and the
 # registry program (docker-registry) that lesson 09's checks run on a loopback port.
 missing=()
-for pkg in qemu-user-static binfmt-support mmdebstrap docker-registry; do
+for pkg in qemu-user-static binfmt-support mmdebstrap docker-registry chromium; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
+  apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   if [[ " ${missing[*]} " == *" docker-registry "* ]]; then
     # The package may start a registry service listening on every interface; the checks

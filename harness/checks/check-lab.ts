@@ -44,7 +44,7 @@ export async function checkLab(lesson: Lesson, opts: CheckOptions = {}): Promise
   // beside the main build (a prepare that does need it throws here and runs after the build).
   const onContext = (ctx: LabContext): void => {
     opts.onContext?.(ctx);
-    for (const g of goals) { try { g.prepare?.(ctx); } catch { /* needs the main build: see below */ } }
+    if (!process.env.HH_NOEARLY) for (const g of goals) { try { g.prepare?.(ctx); } catch { /* x */ } }
   };
   return withBuiltLab(lesson, { ...opts, onContext }, async ({ dir, ctx, build }) => {
     // The container does not depend on the rebuilds some goals make: start it now, so the

@@ -7,6 +7,7 @@ import { bakeSets, mirrorForBake, type BakeMirror } from '../mirror/bake-overrid
 import { recordBuildDownloads, type RecordedRequest } from '../build/download-recorder.ts';
 import type { ParsedDockerfile } from '../build/dockerfile.ts';
 import type { BuildLog } from '../build/build-log.ts';
+import { docker } from '../engine/docker.ts';
 import { managedLabels } from '../engine/labels.ts';
 import { imageFacts, type ImageFacts } from '../inspect/image-facts.ts';
 import { readImageFile } from '../inspect/image-files.ts';
@@ -101,6 +102,7 @@ export class LabContext {
   private readonly files = new Map<string, Promise<Buffer | undefined>>();
   private buildCount = 0;
   private readonly tempDirs: string[] = [];
+  private readonly releases: Promise<unknown>[] = [];
   private readonly targets = new Map<string, Promise<LabContext>>();
   private readonly bakes = new Map<string, Promise<BakeRun>>();
   private bakeMirrorMemo: Promise<BakeMirror> | undefined;
@@ -220,10 +222,12 @@ export class LabContext {
           const { result: build, downloads } = await recordBuildDownloads([...this.extraBuildArgs, ...(this.provision.extraArgs ?? [])],
             (proxyArgs) => this.buildIn(dir, key, { ...buildOverrides, buildArgs: { ...defaults, ...proxyArgs } }));
           const facts = build.outcome === 'built' ? await imageFacts(build.tag, { withLayers }) : undefined;
+          this.release(build);
           return { build, facts, downloads };
         }
         const build = await this.buildIn(dir, key, buildOverrides);
         const facts = build.outcome === 'built' ? await imageFacts(build.tag, { withLayers }) : undefined;
+        this.release(build);
         return { build, facts };
       })();
       this.variants.set(key, memo);
@@ -309,6 +313,15 @@ export class LabContext {
     return memo;
   }
 
+  /**
+   * A variant's image is only read (its facts are kept), so it is removed as soon as it has
+   * been read: the removal overlaps the rest of the check instead of adding to its end.
+   */
+  private release(build: BuildResult): void {
+    if (build.outcome !== 'built') return;
+    this.releases.push(docker().getImage(build.tag).remove({ force: true }).catch(() => undefined));
+  }
+
   /** Builds a context with the lesson's options (target, args, secrets, platforms). */
   async buildIn(contextDir: string, name: string, overrides: BuildOverrides & Pick<BuildRequest, 'onLine'> = {}): Promise<BuildResult> {
     this.buildCount++;
@@ -361,8 +374,11 @@ export class LabContext {
     const targets = await Promise.all([...this.targets.values()].map((t) => t.catch(() => undefined)));
     await Promise.all(targets.map((t) => t?.dispose()));
     const apps = await Promise.all([...this.apps.values()].map((a) => a.catch(() => undefined)));
-    await Promise.all(apps.map((a) => a?.remove()));
-    await Promise.all(this.tempDirs.map((d) => rm(d, { recursive: true, force: true })));
+    await Promise.all([
+      ...apps.map((a) => a?.remove()),
+      ...this.tempDirs.map((d) => rm(d, { recursive: true, force: true })),
+      ...this.releases,
+    ]);
   }
 }
 

@@ -47,8 +47,9 @@ const commands: Record<string, () => Promise<Command>> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
-  // No command at all (`npm start`) is watch mode, the learner's loop.
-  const [name, ...rest] = argv.length ? argv : ['watch'];
+  // No command at all (`npm start`), or only a lesson (`npm start -- 02`), is watch mode.
+  const lessonOnly = argv.length === 1 && /^(\d{1,2}|\d{2}-[a-z0-9-]+)$/.test(argv[0] ?? '');
+  const [name, ...rest] = argv.length && !lessonOnly ? argv : ['watch', ...argv];
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     console.log(USAGE);
     return 0;

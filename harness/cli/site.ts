@@ -10,7 +10,8 @@ export async function siteCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { out: { type: 'string' }, serve: { type: 'boolean', default: false }, port: { type: 'string' } } });
   const outDir = path.resolve(values.out ?? defaultSiteDir());
   const site = await buildSite({ outDir });
-  console.log(`${green('Built the course site')}: ${site.pages.length} pages in ${path.relative(process.cwd(), outDir) || '.'}/ ${dim(`(open ${path.join(outDir, 'index.html')})`)}`);
+  const shown = path.relative(process.cwd(), outDir);
+  console.log(`${green('Built the course site')}: ${site.pages.length} pages in ${shown.startsWith('..') ? outDir : shown || '.'}/ ${dim(`(open ${path.join(outDir, 'index.html')})`)}`);
   for (const b of site.broken) console.log(yellow(`  broken link in ${b.page}: ${b.href}`));
   if (!values.serve) return site.broken.length ? 1 : 0;
 

@@ -29,6 +29,8 @@ class WatchSession {
   private readonly retired: Promise<void>[] = [];
   private confirmingReset = false;
   private busy: AbortController | undefined;
+  /** The running check-all, awaited on quit so its cleanup finishes. */
+  private allRun: Promise<void> | undefined;
   private quitting = false;
   resolveQuit: (() => void) | undefined;
 
@@ -75,7 +77,9 @@ class WatchSession {
         await this.open(next);
         return;
       }
-      case 'a': return this.checkAll();
+      case 'a':
+        this.allRun = this.checkAll();
+        return this.allRun;
       case 'r':
         this.confirmingReset = true;
         loop.model.prompt = `Reset lab ${loop.lesson.number} to its starter files? Your versions are kept as *.stagecraft-backup files. (y/N)`;
@@ -117,7 +121,7 @@ class WatchSession {
     let done = 0;
     for (const [i, lab] of labs.entries()) {
       if (busy.signal.aborted) break;
-      if (!lab.lesson || lab.problem) { lines.push(`  ${yellow('!')} ${lab.number}  ${lab.problem ?? 'cannot be loaded'}`); continue; }
+      if (!lab.lesson) { lines.push(`  ${yellow('!')} ${lab.number}  ${lab.problem ?? 'cannot be loaded'}`); continue; }
       lines.push(dim(`  … ${lab.number}  ${lab.lesson.title} (${i + 1} of ${labs.length})`));
       loop.screen.draw();
       const at = lines.length - 1;
@@ -136,7 +140,7 @@ class WatchSession {
       }
       loop.screen.draw();
     }
-    lines.push('', bold(`${done} of ${labs.length} labs pass.`));
+    lines.push('', bold(busy.signal.aborted ? `Stopped: ${done} of the labs checked pass.` : `${done} of ${labs.length} labs pass.`));
     this.busy = undefined;
     loop.model.panel = lines;
     loop.resume();
@@ -153,7 +157,7 @@ class WatchSession {
       loop.screen.draw();
       await loop.stop();
     }
-    await Promise.allSettled(this.retired);
+    await Promise.allSettled([...this.retired, ...(this.allRun ? [this.allRun] : [])]);
     this.resolveQuit?.();
   }
 }

@@ -27,7 +27,14 @@ export function resolveSlug(query: string): string {
 
 export async function loadLesson(query: string): Promise<Lesson> {
   const slug = resolveSlug(query);
-  const mod = (await import(pathToFileURL(path.join(lessonsDir, slug, 'lesson.ts')).href)) as { default: LessonDefinition };
+  let mod: { default: LessonDefinition };
+  try {
+    mod = (await import(pathToFileURL(path.join(lessonsDir, slug, 'lesson.ts')).href)) as { default: LessonDefinition };
+  } catch (e) {
+    // A lesson being written may not load yet: say which and why, without a stack trace.
+    throw new StagecraftError('lesson-unknown', `Lesson ${slug} cannot be loaded: its lesson.ts fails (${e instanceof Error ? e.message : String(e)}).`,
+      `If you are writing it, fix lessons/${slug}/lesson.ts; otherwise take a fresh copy of the course (git pull).`);
+  }
   return {
     ...mod.default,
     number: slug.slice(0, 2),

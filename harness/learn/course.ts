@@ -16,7 +16,7 @@ export interface CourseEntry {
   /** "02" */
   number: string;
   lesson: Lesson | undefined;
-  /** Why the lesson could not be loaded or its lab is not there. */
+  /** Why the lesson could not be loaded, or what is missing from its lab (a reset restores that). */
   problem: string | undefined;
 }
 
@@ -28,7 +28,7 @@ export type LabState =
   /** It passed, but the files changed since: check again. */
   | 'changed'
   | 'unchecked'
-  /** The lesson does not load or its lab folder is missing. */
+  /** The lesson does not load (it is being written, or broken). */
   | 'broken';
 
 export interface LabStatus extends CourseEntry {
@@ -41,18 +41,19 @@ export async function courseEntries(): Promise<CourseEntry[]> {
     const number = slug.slice(0, 2);
     try {
       const lesson = await loadLesson(slug);
-      const problem = existsSync(path.join(labsDir, slug, 'Dockerfile')) ? undefined : `its lab folder labs/${slug}/ has no Dockerfile`;
+      const problem = existsSync(path.join(labsDir, slug, 'Dockerfile')) ? undefined
+        : `labs/${slug}/Dockerfile is missing: \`npx stagecraft reset ${number}\` restores the starter`;
       return { slug, number, lesson, problem };
     } catch (e) {
-      const why = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-      return { slug, number, lesson: undefined, problem: `its lesson.ts does not load (${why})` };
+      // loadLesson says "Lesson NN cannot be loaded: ..." (first line only: a list has no room for more).
+      return { slug, number, lesson: undefined, problem: (e instanceof Error ? e.message : String(e)).split('\n')[0] };
     }
   }));
 }
 
 export async function labStatus(entry: CourseEntry, progress: Progress): Promise<LabStatus> {
   const record = progress.labs[entry.slug];
-  if (!entry.lesson || entry.problem) return { ...entry, state: 'broken', progress: record };
+  if (!entry.lesson) return { ...entry, state: 'broken', progress: record };
   if (!record?.last) return { ...entry, state: 'unchecked', progress: record };
   const fingerprint = await labFingerprint(entry.lesson.labDir);
   if (labDone(record, fingerprint)) return { ...entry, state: 'done', progress: record };

@@ -21,7 +21,8 @@ export function renderCourseList(labs: LabStatus[], current?: string): string[] 
     const full = l.lesson?.title ?? l.slug;
     const title = (full.length > TITLE_MAX ? `${full.slice(0, TITLE_MAX - 1)}…` : full).padEnd(width);
     const here = l.slug === current ? '›' : ' ';
-    lines.push(`${here} ${MARK[l.state]} ${l.number}  ${title}  ${dim(describe(l))}`);
+    const problem = l.state !== 'broken' && l.problem ? yellow(` (${l.problem})`) : '';
+    lines.push(`${here} ${MARK[l.state]} ${l.number}  ${title}  ${dim(describe(l))}${problem}`);
   }
   return lines;
 }

@@ -153,7 +153,9 @@ function waitStrategy(spec: RunSpec, Wait: Testcontainers['Wait']): WaitStrategy
   if (w && 'healthy' in w) return Wait.forHealthCheck();
   if (spec.port === undefined) return Wait.forLogMessage(/[\s\S]*/, 0);
   const path = w && 'http' in w && w.http ? w.http : '/';
-  return Wait.forHttp(path, spec.port, { abortOnContainerExit: true }).forStatusCodeMatching(() => true);
+  // testcontainers waits its read timeout (default 1 s) between probes: a shorter one sees a
+  // fresh app answer sooner (watch mode's save-to-verdict time); a slow answer is just retried.
+  return Wait.forHttp(path, spec.port, { abortOnContainerExit: true }).forStatusCodeMatching(() => true).withReadTimeout(250);
 }
 
 function readyText(spec: RunSpec): string {

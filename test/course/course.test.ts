@@ -7,6 +7,7 @@ import { checkLab } from '../../harness/checks/check-lab.ts';
 import { lessonSlugs, loadLesson } from '../../harness/course/registry.ts';
 import { leftovers } from '../helpers/engine.ts';
 
+const started = performance.now();
 const failing = (ids: { id: string; status: string }[]): string[] => ids.filter((v) => v.status !== 'pass').map((v) => v.id).sort();
 
 describe.each(lessonSlugs())('lesson %s', (slug) => {
@@ -27,5 +28,6 @@ describe.each(lessonSlugs())('lesson %s', (slug) => {
 });
 
 afterAll(async () => {
+  console.log(`course proof: ${lessonSlugs().length} lessons, starters and solutions, in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   expect(await leftovers()).toEqual({ containers: [], images: [] });
 });
