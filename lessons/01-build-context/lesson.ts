@@ -1,5 +1,8 @@
 import { defineLesson } from '../../harness/course/lesson.ts';
-import { contextAtMost, httpAnswers, noLayerContains, pathsAbsent } from '../../harness/checks/goals/index.ts';
+// Goal modules imported one by one: the index loads every goal kind and its libraries.
+import { contextAtMost } from '../../harness/checks/goals/build.ts';
+import { httpAnswers } from '../../harness/checks/goals/behaviour.ts';
+import { noLayerContains, pathsAbsent } from '../../harness/checks/goals/files.ts';
 
 /** A value only the planted `.env` holds: if it is in a layer, the file got in. */
 export const CANARY = 'sk_test_stagecraft_canary_4f9b2c';

@@ -1,5 +1,8 @@
 import { defineLesson } from '../../harness/course/lesson.ts';
-import { httpAnswers, layerRebuiltAfterEdit, layerReusedAfterEdit, pathsAbsent } from '../../harness/checks/goals/index.ts';
+// Goal modules imported one by one: the index loads every goal kind and its libraries.
+import { httpAnswers } from '../../harness/checks/goals/behaviour.ts';
+import { layerRebuiltAfterEdit, layerReusedAfterEdit } from '../../harness/checks/goals/cache.ts';
+import { pathsAbsent } from '../../harness/checks/goals/files.ts';
 
 /** A file only `npm ci`/`npm install` adds: the layer that adds it is the dependency layer. */
 const DEPENDENCY_LAYER = '**/node_modules/express/package.json';
