@@ -21,8 +21,6 @@ export interface BuildLabOptions {
   onProgress?: (line: string) => void;
   /** Each line of the main build's BuildKit log, with the log so far (its steps: cached or not). */
   onBuildLine?: (line: string, log: BuildLog) => void;
-  /** Called with the context just before the main build starts (to start work that does not need it). */
-  onContext?: (ctx: LabContext) => void;
   signal?: AbortSignal;
 }
 
@@ -66,7 +64,6 @@ export async function withBuiltLab<T>(lesson: Lesson, opts: BuildLabOptions, use
 
     ctx = new LabContext({ lesson, sessionId, contextDir, dockerfile, extraBuildArgs, services, onProgress: progress, signal: opts.signal });
     progress('building the image');
-    opts.onContext?.(ctx);
     const build = await ctx.buildMain((line, log) => {
       if (/^#\d+ \[/.test(line)) progress(line.replace(/^#\d+ /, ''));
       opts.onBuildLine?.(line, log);

@@ -5,7 +5,6 @@ import type { LintFinding } from '../lint/rules.ts';
 import type { Verdict } from './goal.ts';
 import { withBuiltLab, type BuildLabOptions } from './build-lab.ts';
 import { loadTestcontainers } from '../run/container.ts';
-import type { LabContext } from './lab-context.ts';
 
 export { newSessionId } from './build-lab.ts';
 
@@ -39,18 +38,12 @@ export async function checkLab(lesson: Lesson, opts: CheckOptions = {}): Promise
   const started = performance.now();
   const progress = opts.onProgress ?? ((): void => undefined);
   if (lesson.run) void loadTestcontainers().catch(() => undefined);
-  const goals = lesson.goals.filter((x) => !opts.only || opts.only.includes(x.id));
-  // Rebuilds of edited copies of the context do not need the main image: BuildKit runs them
-  // beside the main build (a prepare that does need it throws here and runs after the build).
-  const onContext = (ctx: LabContext): void => {
-    opts.onContext?.(ctx);
-    if (!process.env.HH_NOEARLY) for (const g of goals) { try { g.prepare?.(ctx); } catch { /* x */ } }
-  };
-  return withBuiltLab(lesson, { ...opts, onContext }, async ({ dir, ctx, build }) => {
+  return withBuiltLab(lesson, opts, async ({ dir, ctx, build }) => {
     // The container does not depend on the rebuilds some goals make: start it now, so the
     // two overlap (its failure, if any, is reported by the goals that use it).
     if (lesson.run && build.outcome === 'built') ctx.app().catch(() => undefined);
     // Likewise the rebuilds goals will compare: BuildKit runs them side by side.
+    const goals = lesson.goals.filter((x) => !opts.only || opts.only.includes(x.id));
     for (const g of goals) g.prepare?.(ctx);
 
     const verdicts: Verdict[] = [];

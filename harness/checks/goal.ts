@@ -25,9 +25,6 @@ export interface Goal {
   /**
    * Starts slow work the check will need (a rebuild) without waiting for it, so the
    * harness can overlap it with other goals. Optional; `check` must not depend on it.
-   * Called once as the main build starts (work that needs only the build context, such as a
-   * rebuild of an edited copy; reading `ctx.build` there throws, which is ignored) and again
-   * once it has built: memoize, so the second call reuses the first one's work.
    */
   prepare?(ctx: LabContext): void;
 }

@@ -364,8 +364,8 @@ export class LabContext {
   }
 
   async dispose(): Promise<void> {
-    // Builds still running (a rebuild started beside a main build that failed) finish first,
-    // so nothing they make appears after the cleanup.
+    // Builds still running (a check cancelled by a new save in watch mode) finish first, so
+    // nothing they make appears after the cleanup.
     await Promise.allSettled([...this.variants.values(), ...(this.starterMemo ? [this.starterMemo] : [])]);
     await Promise.all([...this.resources.values()].map(async (r) => {
       const value = await r.value.catch(() => undefined);

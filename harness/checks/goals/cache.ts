@@ -34,10 +34,9 @@ function edited(ctx: LabContext, edit: EditSpec): ReturnType<LabContext['variant
   return ctx.variant(key, (dir) => appendFile(path.join(dir, edit.file), edit.append));
 }
 
-/** The edited rebuild needs only the context: it starts beside the main build. */
 function prepareEdit(edit: EditSpec) {
   return (ctx: LabContext): void => {
-    edited(ctx, edit).catch(() => undefined);
+    if (ctx.built) edited(ctx, edit).catch(() => undefined);
   };
 }
 
