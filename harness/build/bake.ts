@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
-import { BuildLog, type BuildStep } from './build-log.ts';
+import type { BuildLog, BuildStep } from './build-log.ts';
+import { runBuildkit } from './run-buildkit.ts';
 import { DEFAULT_BUILD_TIMEOUT_MS, type BuildOutcome } from './buildx.ts';
 
 /** One target of a bake definition, as `docker buildx bake --print` resolves it. */
@@ -82,22 +83,8 @@ export async function runBake(req: BakeRequest): Promise<BakeResult> {
   const meta = await mkdtemp(path.join(os.tmpdir(), 'stagecraft-bake-'));
   const metadataFile = path.join(meta, 'metadata.json');
   const args = ['--progress=plain', '--provenance=false', '--metadata-file', metadataFile, ...(req.set ?? []).flatMap((s) => ['--set', s]), ...(req.targets ?? [])];
-  const log = new BuildLog();
-  const started = performance.now();
   const timeoutMs = req.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
-
-  const proc = $({ cwd: req.cwd, nothrow: true, quiet: true, env: env(req) })`docker buildx bake ${args}`;
-  let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; void proc.kill('SIGTERM'); }, timeoutMs);
-  const onAbort = (): void => { void proc.kill('SIGTERM'); };
-  req.signal?.addEventListener('abort', onAbort, { once: true });
-  proc.stderr.on('data', (chunk: Buffer) => {
-    for (const line of log.push(chunk.toString('utf8'))) req.onLine?.(line, log);
-  });
-  const result = await proc;
-  clearTimeout(timer);
-  req.signal?.removeEventListener('abort', onAbort);
-  log.end();
+  const { exitCode, timedOut, log, durationMs } = await runBuildkit({ verb: 'bake', args, cwd: req.cwd, env: env(req), timeoutMs, signal: req.signal, onLine: req.onLine });
 
   let metadata: BakeResult['metadata'] = {};
   try {
@@ -119,11 +106,11 @@ export async function runBake(req: BakeRequest): Promise<BakeResult> {
   } else if (req.signal?.aborted) {
     outcome = 'cancelled';
     reason = 'the build was cancelled';
-  } else if (result.exitCode !== 0) {
+  } else if (exitCode !== 0) {
     outcome = 'failed';
     const step = log.failedStep();
-    const why = log.solveError ?? step?.error ?? (result.stderr.trim().split('\n').pop() || 'docker buildx bake failed');
+    const why = log.solveError ?? step?.error ?? (log.toString().trim().split('\n').pop() || 'docker buildx bake failed');
     reason = step ? `step ${step.name} failed: ${why}` : why;
   }
-  return { outcome, durationMs: performance.now() - started, log, steps: log.ordered(), reason, metadata };
+  return { outcome, durationMs, log, steps: log.ordered(), reason, metadata };
 }

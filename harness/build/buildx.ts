@@ -1,9 +1,9 @@
 import { readFile, rm, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { $ } from 'zx';
 import { labelArgs, type Labels } from '../engine/labels.ts';
-import { BuildLog, type BuildStep } from './build-log.ts';
+import type { BuildLog, BuildStep } from './build-log.ts';
+import { runBuildkit } from './run-buildkit.ts';
 
 export interface BuildSecret {
   id: string;
@@ -57,25 +57,8 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   const meta = await mkdtemp(path.join(os.tmpdir(), 'stagecraft-build-'));
   const metadataFile = path.join(meta, 'metadata.json');
   const args = buildArgsFor(req, metadataFile);
-  const log = new BuildLog();
-  const started = performance.now();
   const timeoutMs = req.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
-
-  // DOCKER_BUILDKIT and a plain progress stream; no colours in the kept log.
-  const proc = $({ nothrow: true, quiet: true, env: { ...process.env, BUILDKIT_PROGRESS: 'plain', NO_COLOR: '1' } })`docker buildx build ${args}`;
-  let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; void proc.kill('SIGTERM'); }, timeoutMs);
-  const onAbort = (): void => { void proc.kill('SIGTERM'); };
-  req.signal?.addEventListener('abort', onAbort, { once: true });
-  proc.stderr.on('data', (chunk: Buffer) => {
-    for (const line of log.push(chunk.toString('utf8'))) req.onLine?.(line, log);
-  });
-
-  const result = await proc;
-  clearTimeout(timer);
-  req.signal?.removeEventListener('abort', onAbort);
-  log.end();
-  const durationMs = performance.now() - started;
+  const { exitCode, timedOut, log, durationMs } = await runBuildkit({ verb: 'build', args, timeoutMs, signal: req.signal, onLine: req.onLine });
 
   let imageId: string | undefined;
   try {
@@ -95,7 +78,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   } else if (req.signal?.aborted) {
     outcome = 'cancelled';
     reason = 'the build was cancelled';
-  } else if (result.exitCode !== 0) {
+  } else if (exitCode !== 0) {
     outcome = 'failed';
     reason = failureReason(log);
   }

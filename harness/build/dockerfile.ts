@@ -1,6 +1,7 @@
 import { DockerfileParser, type Dockerfile, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { StagecraftError } from '../errors.ts';
+import { expandWord } from '../lint/shell-word.ts';
 
 /** Diagnostics use the language-server severities, where 1 is an error. */
 const LSP_ERROR = 1;
@@ -90,28 +91,9 @@ function toInstruction(ins: Instruction): DockerInstruction {
   return { keyword: ins.getKeyword(), line: ins.getRange().start.line, args: ins.getArgumentsContent() ?? '', flags };
 }
 
-/** `${VAR}` / `$VAR` with global ARG defaults, as BuildKit does for FROM. */
+/** `${VAR}` / `$VAR` with global ARG defaults, as BuildKit's lexer does for FROM. */
 function substitute(value: string, vars: Map<string, string>): string {
-  let out = '';
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
-    if (ch !== '$') { out += ch; continue; }
-    const braced = value[i + 1] === '{';
-    let j = braced ? i + 2 : i + 1;
-    let name = '';
-    while (j < value.length && /[A-Za-z0-9_]/.test(value[j] ?? '')) name += value[j++];
-    if (braced) {
-      const close = value.indexOf('}', j);
-      const inner = value.slice(i + 2, close === -1 ? value.length : close);
-      const [varName = '', fallback] = inner.split(':-');
-      out += vars.get(varName) || fallback || '';
-      i = close === -1 ? value.length : close;
-    } else {
-      out += vars.get(name) ?? '';
-      i = j - 1;
-    }
-  }
-  return out;
+  return expandWord(value, vars).result;
 }
 
 /** The final stage of a build, or the named target. */

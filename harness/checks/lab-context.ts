@@ -12,7 +12,7 @@ import { managedLabels } from '../engine/labels.ts';
 import { imageFacts, type ImageFacts } from '../inspect/image-facts.ts';
 import { readImageFile } from '../inspect/image-files.ts';
 import { imagePlatforms, type PlatformVariant } from '../inspect/platforms.ts';
-import { startApp, ContainerStartError, type RunningApp, type RunSpec } from '../run/container.ts';
+import { startApp, type RunningApp, type RunSpec } from '../run/container.ts';
 import { assembleContext, makeWorkDir } from '../course/lab-files.ts';
 import type { Lesson } from '../course/lesson.ts';
 import type { ServiceProvision, StartedServices } from '../services/service.ts';
@@ -387,6 +387,3 @@ export function imageTag(lesson: Lesson, sessionId: string, name: string): strin
   return `stagecraft-check/${lesson.slug}:${sessionId}-${name}`.toLowerCase();
 }
 
-export function isStartError(e: unknown): e is ContainerStartError {
-  return e instanceof ContainerStartError;
-}

@@ -4,7 +4,7 @@ import { loadLesson } from '../course/registry.ts';
 import { StagecraftError, isStagecraftError } from '../errors.ts';
 import { exercismError, toExercism } from '../report/exercism.ts';
 import { renderReport } from '../report/terminal.ts';
-import { progressLine } from './progress.ts';
+import { cancelOnSigint, progressLine } from './progress.ts';
 import { startRecording } from '../learn/record.ts';
 
 /** `stagecraft check <lesson> [--dir DIR] [--json]` or `check --all`: 0 all goals met, 1 a goal failed, 2 not checkable. */
@@ -23,16 +23,9 @@ export async function checkCommand(argv: string[]): Promise<number> {
     // A check of the lab itself (not --dir elsewhere, not some goals) goes into the learner's progress.
     const recorder = await startRecording(lesson, values.dir ?? lesson.labDir, { onlySomeGoals: Boolean(values.goal?.length) }).catch(() => undefined);
     const progress = progressLine();
-    // Ctrl-C cancels the build and lets the check clean up what it created; a second one quits.
-    const abort = new AbortController();
-    const onSigint = (): void => {
-      if (abort.signal.aborted) process.exit(130);
-      process.stderr.write('\nCancelling: cleaning up (Ctrl-C again to quit now)...\n');
-      abort.abort();
-    };
-    process.on('SIGINT', onSigint);
-    const report = await checkLab(lesson, { dir: values.dir, onProgress: progress.update, only: values.goal, signal: abort.signal })
-      .finally(() => { progress.done(); process.off('SIGINT', onSigint); });
+    const cancel = cancelOnSigint();
+    const report = await checkLab(lesson, { dir: values.dir, onProgress: progress.update, only: values.goal, signal: cancel.signal })
+      .finally(() => { progress.done(); cancel.release(); });
     try { recorder?.record(report); } catch { /* progress is a convenience: never fail a check over it */ }
     if (json) console.log(JSON.stringify(toExercism(report), null, 2));
     else console.log(renderReport(report));

@@ -9,7 +9,7 @@ import { StagecraftError } from '../errors.ts';
 import { analyseImage, type ImageAnalysis } from '../inspect/analysis.ts';
 import { isMirrorHistoryEntry } from '../mirror/index.ts';
 import { bold, dim, green, red, yellow } from '../report/terminal.ts';
-import { progressLine } from './progress.ts';
+import { cancelOnSigint, progressLine } from './progress.ts';
 
 /** What `inspect --json` prints. */
 export interface InspectReport extends ImageAnalysis {
@@ -34,15 +34,9 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   if (!query) throw new StagecraftError('usage', 'Which lesson? `npx stagecraft inspect 02`.');
   const lesson = await loadLesson(query);
   const progress = progressLine();
-  const abort = new AbortController();
-  const onSigint = (): void => {
-    if (abort.signal.aborted) process.exit(130);
-    process.stderr.write('\nCancelling: cleaning up (Ctrl-C again to quit now)...\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const cancel = cancelOnSigint();
   type Outcome = { failure: { reason: string; output: string[] } } | { report: InspectReport };
-  const outcome = await withBuiltLab(lesson, { dir: values.dir, onProgress: progress.update, signal: abort.signal }, async ({ dir, ctx, build }): Promise<Outcome> => {
+  const outcome = await withBuiltLab(lesson, { dir: values.dir, onProgress: progress.update, signal: cancel.signal }, async ({ dir, ctx, build }): Promise<Outcome> => {
     if (build.outcome !== 'built') {
       return { failure: { reason: build.reason ?? 'unknown reason', output: build.log.failedStep()?.output.slice(-15) ?? [] } };
     }
@@ -65,7 +59,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
       ...analysis,
     };
     return { report };
-  }).finally(() => { progress.done(); process.off('SIGINT', onSigint); });
+  }).finally(() => { progress.done(); cancel.release(); });
 
   if ('failure' in outcome) {
     const { reason, output } = outcome.failure;

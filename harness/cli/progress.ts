@@ -19,3 +19,18 @@ export function progressLine(stream: NodeJS.WriteStream = process.stderr): { upd
     },
   };
 }
+
+/**
+ * Ctrl-C cancels the running work (so it can clean up what it created); a second Ctrl-C
+ * quits at once. Call `release` when the work is over.
+ */
+export function cancelOnSigint(): { signal: AbortSignal; release: () => void } {
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    if (abort.signal.aborted) process.exit(130);
+    process.stderr.write('\nCancelling: cleaning up (Ctrl-C again to quit now)...\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: abort.signal, release: () => { process.off('SIGINT', onSigint); } };
+}

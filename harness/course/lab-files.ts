@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,12 +49,3 @@ export async function assembleContext(lesson: Lesson, sourceDir: string, dest: s
 }
 
 const isBackup = (src: string): boolean => src.endsWith('.stagecraft-backup');
-
-/** Total bytes of regular files under a folder (for "the context stays small" messages). */
-export async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return total;
-}
