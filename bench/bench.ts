@@ -72,6 +72,7 @@ async function rawDocker(contextDir: string, mirrorArgs: string[]): Promise<void
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'grade') return (await import('./grade.ts')).benchGrade(process.argv.slice(3));
   if (process.env.BENCH_ONLY === 'watch') return benchWatchLoop(ROUNDS);
   const lesson = await loadLesson('02');
   const contextDir = await mkdtemp(path.join(os.tmpdir(), 'stagecraft-bench-ctx-'));

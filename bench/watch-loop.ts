@@ -22,10 +22,14 @@ export async function benchWatchLoop(rounds: number): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'stagecraft-bench-watch-'));
   await cp(lesson.labDir, dir, { recursive: true });
   await cp(lesson.solutionDir, dir, { recursive: true });
+  // The raw side builds a copy of its own: its saves must not start checks in the watched folder.
+  const rawDir = await mkdtemp(path.join(os.tmpdir(), 'stagecraft-bench-watch-raw-'));
+  await cp(dir, rawDir, { recursive: true });
   const server = path.join(dir, 'server.js');
   const original = await readFile(server, 'utf8');
   let edits = 0;
   const save = (): Promise<void> => writeFile(server, `${original}\n// edit ${++edits} at ${Date.now()}\n`);
+  const saveRaw = (): Promise<void> => writeFile(path.join(rawDir, 'server.js'), `${original}\n// edit ${++edits} at ${Date.now()}\n`);
 
   let screen = '';
   let waiting: ((e: VerdictShown) => void) | undefined;
@@ -41,13 +45,13 @@ export async function benchWatchLoop(rounds: number): Promise<void> {
 
   const mirrorArgs = await (await ensureMirror()).buildArgs(parseDockerfile(await readFile(path.join(dir, 'Dockerfile'), 'utf8')).baseImages);
   const tag = 'stagecraft-bench/watch-raw:latest';
-  const rawBuild = (): Promise<unknown> => $({ quiet: true })`docker buildx build --progress=plain --load --provenance=false -t ${tag} --label org.stagecraft.managed=true ${mirrorArgs} ${dir}`;
+  const rawBuild = (): Promise<unknown> => $({ quiet: true })`docker buildx build --progress=plain --load --provenance=false -t ${tag} --label org.stagecraft.managed=true ${mirrorArgs} ${rawDir}`;
 
   try {
     const warm = await first;
     if (!warm.report.verdicts.every((v) => v.status === 'pass')) throw new Error(`lesson 02's solution does not pass:\n${screen}`);
     await loop.settled();
-    await save();
+    await saveRaw();
     await rawBuild(); // and the raw side's cache too
     const watchMs: number[] = [];
     const seenMs: number[] = [];
@@ -65,7 +69,7 @@ export async function benchWatchLoop(rounds: number): Promise<void> {
       // Cleanup finishes before the next round, as it would while a learner reads.
       await loop.settled();
 
-      await save();
+      await saveRaw();
       const r0 = performance.now();
       await rawBuild();
       rawMs.push(performance.now() - r0);
@@ -79,5 +83,6 @@ export async function benchWatchLoop(rounds: number): Promise<void> {
     await loop.stop();
     await $({ quiet: true, nothrow: true })`docker rmi ${tag}`;
     await rm(dir, { recursive: true, force: true });
+    await rm(rawDir, { recursive: true, force: true });
   }
 }

@@ -9,6 +9,7 @@ export type FailureKind =
   | 'mirror-failed'
   | 'service-failed'
   | 'images-failed'
+  | 'limit-exceeded'
   | 'usage';
 
 /**

@@ -28,6 +28,10 @@ export interface BuildRequest {
   extraArgs?: string[];
   /** Wall-clock limit; the build is cancelled past it. */
   timeoutMs?: number;
+  /** Build on another engine (an isolated one, for untrusted code): its DOCKER_HOST. */
+  dockerHost?: string;
+  /** Keep at most this many bytes of BuildKit's output (a flood of output is cut, not stored). */
+  logBytes?: number;
   /** Each line of BuildKit's plain progress output, as it arrives. */
   onLine?: (line: string, log: BuildLog) => void;
   signal?: AbortSignal;
@@ -58,7 +62,8 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   const metadataFile = path.join(meta, 'metadata.json');
   const args = buildArgsFor(req, metadataFile);
   const timeoutMs = req.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
-  const { exitCode, timedOut, log, durationMs } = await runBuildkit({ verb: 'build', args, timeoutMs, signal: req.signal, onLine: req.onLine });
+  const { exitCode, timedOut, log, durationMs } = await runBuildkit({ verb: 'build', args, timeoutMs, signal: req.signal, onLine: req.onLine, logBytes: req.logBytes,
+    ...(req.dockerHost ? { env: { ...process.env, DOCKER_HOST: req.dockerHost } } : {}) });
 
   let imageId: string | undefined;
   try {

@@ -35,6 +35,10 @@ export interface RecorderOptions {
   listenHost: string;
   /** Names build steps resolve through `--add-host`, mapped to where the host reaches them. */
   hosts?: Record<string, string>;
+  /** Which requests are forwarded (grading allows the package archives only); default: all. */
+  allow?: (method: string, url: URL) => boolean;
+  /** The port to listen on; default: any free one. */
+  port?: number;
 }
 
 /** Starts a recorder on a free port of `listenHost`. */
@@ -53,6 +57,12 @@ export async function startDownloadRecorder(opts: RecorderOptions): Promise<Down
       return;
     }
     const entry: RecordedRequest = { method: req.method ?? 'GET', url: target.href, status: 502, bytes: 0 };
+    if (opts.allow && !opts.allow(entry.method, target)) {
+      entry.status = 403;
+      recorded.push(entry);
+      res.writeHead(403).end(`stagecraft: this build may only fetch packages from the course's package mirror and archive, not ${target.origin}\n`);
+      return;
+    }
     const upstream = http.request({
       agent,
       host: hosts[target.hostname] ?? target.hostname,
@@ -79,6 +89,12 @@ export async function startDownloadRecorder(opts: RecorderOptions): Promise<Down
   server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     const [host = '', port = '443'] = (req.url ?? '').split(':');
     const entry: RecordedRequest = { method: 'CONNECT', url: `https://${host}:${port}/`, status: 502, bytes: 0 };
+    if (opts.allow && !opts.allow('CONNECT', new URL(entry.url))) {
+      entry.status = 403;
+      recorded.push(entry);
+      client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
     const upstream = net.connect(Number(port), hosts[host] ?? host, () => {
       entry.status = 200;
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -99,15 +115,13 @@ export async function startDownloadRecorder(opts: RecorderOptions): Promise<Down
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, opts.listenHost, () => resolve());
+    server.listen(opts.port ?? 0, opts.listenHost, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${opts.listenHost.includes(':') ? `[${opts.listenHost}]` : opts.listenHost}:${port}`;
   return {
     url,
-    // BuildKit passes these predefined arguments to RUN steps without an ARG instruction
-    // and keeps them out of the image's history.
-    buildArgs: { http_proxy: url, HTTP_PROXY: url, https_proxy: url, HTTPS_PROXY: url, no_proxy: '', NO_PROXY: '' },
+    buildArgs: proxyArgs(url),
     requests: () => [...recorded],
     close: async () => {
       for (const s of sockets) s.destroy();
@@ -115,6 +129,22 @@ export async function startDownloadRecorder(opts: RecorderOptions): Promise<Down
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The proxy as build arguments: BuildKit passes these predefined arguments to RUN steps
+ * without an ARG instruction and keeps them out of the image's history.
+ */
+export function proxyArgs(url: string): Record<string, string> {
+  return { http_proxy: url, HTTP_PROXY: url, https_proxy: url, HTTPS_PROXY: url, no_proxy: '', NO_PROXY: '' };
+}
+
+/** How a build on an isolated engine reaches a recorder (see harness/sandbox). */
+export interface RecordVia {
+  gateway: string;
+  /** Makes the recorder (listening at host:port) reachable at the same port on the engine's gateway. */
+  expose(port: number, host: string): Promise<void>;
+  allow?: (method: string, url: URL) => boolean;
 }
 
 const HOP_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -142,12 +172,15 @@ export function addedHosts(args: string[]): Record<string, string> {
  * the Docker bridge gateway (what build steps reach the host at) and resolves the hosts
  * the build's `--add-host` flags name, as the steps do.
  */
-export async function recordBuildDownloads<T>(buildxFlags: string[], build: (proxyArgs: Record<string, string>) => Promise<T>): Promise<{ result: T; downloads: RecordedRequest[] }> {
+export async function recordBuildDownloads<T>(buildxFlags: string[], build: (proxyArgs: Record<string, string>) => Promise<T>, via?: RecordVia): Promise<{ result: T; downloads: RecordedRequest[] }> {
   const gateway = await bridgeGateway();
   if (!gateway) throw new Error('cannot record what the build downloads: the engine has no Docker bridge gateway for build steps to reach the host at');
-  const recorder = await startDownloadRecorder({ listenHost: gateway, hosts: addedHosts(buildxFlags) });
+  const recorder = await startDownloadRecorder({ listenHost: gateway, hosts: addedHosts(buildxFlags), ...(via?.allow ? { allow: via.allow } : {}) });
   try {
-    const result = await build(recorder.buildArgs);
+    // An isolated engine reaches the recorder only through a relay, at its own gateway.
+    const port = Number(new URL(recorder.url).port);
+    if (via) await via.expose(port, gateway);
+    const result = await build(via ? proxyArgs(`http://${via.gateway}:${port}`) : recorder.buildArgs);
     return { result, downloads: recorder.requests() };
   } finally {
     await recorder.close();

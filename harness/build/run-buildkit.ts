@@ -17,6 +17,8 @@ export interface BuildkitRunOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   onLine?: (line: string, log: BuildLog) => void;
+  /** The most of the log kept (default: BuildLog's 1 MiB). */
+  logBytes?: number;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface BuildkitRunOptions {
  * plain progress output into a BuildLog line by line.
  */
 export async function runBuildkit(opts: BuildkitRunOptions): Promise<BuildkitRun> {
-  const log = new BuildLog();
+  const log = new BuildLog(opts.logBytes);
   const started = performance.now();
   const env = { ...(opts.env ?? process.env), BUILDKIT_PROGRESS: 'plain', NO_COLOR: '1' };
   const proc = $({ nothrow: true, quiet: true, env, ...(opts.cwd ? { cwd: opts.cwd } : {}) })`docker buildx ${opts.verb} ${opts.args}`;

@@ -12,6 +12,7 @@ import type { Lesson } from '../course/lesson.ts';
 import { ensureMirror } from '../mirror/index.ts';
 import { startServices, type StartedServices } from '../services/service.ts';
 import { LabContext } from './lab-context.ts';
+import type { Isolation } from '../sandbox/isolation.ts';
 
 export interface BuildLabOptions {
   /** The folder holding the lab's files; defaults to the lab in `labs/`. */
@@ -21,7 +22,11 @@ export interface BuildLabOptions {
   onProgress?: (line: string) => void;
   /** Each line of the main build's BuildKit log, with the log so far (its steps: cached or not). */
   onBuildLine?: (line: string, log: BuildLog) => void;
+  /** Called with the context as soon as it is assembled, before the main build starts (work that needs only the context starts then). */
+  onContext?: (ctx: LabContext) => void;
   signal?: AbortSignal;
+  /** Untrusted code: build and run it isolated, under limits (see harness/sandbox). */
+  isolation?: Isolation;
 }
 
 /** A lab's image, built from an assembled copy of its context, ready to be measured. */
@@ -62,7 +67,9 @@ export async function withBuiltLab<T>(lesson: Lesson, opts: BuildLabOptions, use
     // The lesson's services (a private registry) run for this check; every build gets what they provide.
     services = await startServices(lesson.services ?? [], { lesson, sessionId, onProgress: progress });
 
-    ctx = new LabContext({ lesson, sessionId, contextDir, dockerfile, extraBuildArgs, services, onProgress: progress, signal: opts.signal });
+    for (const port of services.provision.gatewayPorts) await opts.isolation?.exposeGatewayPort(port);
+    ctx = new LabContext({ lesson, sessionId, contextDir, dockerfile, extraBuildArgs, services, onProgress: progress, signal: opts.signal, isolation: opts.isolation });
+    opts.onContext?.(ctx);
     progress('building the image');
     const build = await ctx.buildMain((line, log) => {
       if (/^#\d+ \[/.test(line)) progress(line.replace(/^#\d+ /, ''));

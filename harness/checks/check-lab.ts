@@ -4,7 +4,19 @@ import type { Lesson } from '../course/lesson.ts';
 import type { LintFinding } from '../lint/rules.ts';
 import type { Verdict } from './goal.ts';
 import { withBuiltLab, type BuildLabOptions } from './build-lab.ts';
+import type { LabContext } from './lab-context.ts';
 import { loadTestcontainers } from '../run/container.ts';
+import { docker } from '../engine/docker.ts';
+
+/** An image past the cap is not read at all: exporting gigabytes would be the attack. */
+async function requireImageWithin(tag: string, maxBytes: number): Promise<void> {
+  const size = (await docker().getImage(tag).inspect()).Size;
+  if (size > maxBytes) {
+    const mb = (n: number): string => `${Math.round(n / 1e6)} MB`;
+    throw new StagecraftError('limit-exceeded', `The image is ${mb(size)}, over the grading limit of ${mb(maxBytes)}, so it was not measured.`,
+      'Find the step that writes so much (`docker history`) and keep large files out of the image.');
+  }
+}
 
 export { newSessionId } from './build-lab.ts';
 
@@ -37,13 +49,26 @@ export interface LabReport {
 export async function checkLab(lesson: Lesson, opts: CheckOptions = {}): Promise<LabReport> {
   const started = performance.now();
   const progress = opts.onProgress ?? ((): void => undefined);
-  if (lesson.run) void loadTestcontainers().catch(() => undefined);
-  return withBuiltLab(lesson, opts, async ({ dir, ctx, build }) => {
+  // testcontainers and its runtime client (a `docker info`, `docker compose version`) are made
+  // ready during the build, so the first check does not wait for them after it.
+  if (lesson.run) void loadTestcontainers().then((tc) => tc.getContainerRuntimeClient()).catch(() => undefined);
+  const goals = lesson.goals.filter((x) => !opts.only || opts.only.includes(x.id));
+  const onContext = (ctx: LabContext): void => {
+    opts.onContext?.(ctx);
+    // A caller that shows the report before the cleanup waits for nothing else: removals wait too.
+    if (opts.onReport) ctx.deferReleases();
+    // Rebuilds of edited copies of the context need no main image: they start while the main
+    // build runs. Not for untrusted code, whose image is sized before anything else is built.
+    if (!ctx.isolation) for (const g of goals) g.prepareContext?.(ctx);
+    // Docker's build checks read only the context: made while the builds run, read at the end.
+    void ctx.lint().catch(() => undefined);
+  };
+  return withBuiltLab(lesson, { ...opts, onContext }, async ({ dir, ctx, build }) => {
+    if (ctx.isolation && build.outcome === 'built') await requireImageWithin(build.tag, ctx.isolation.limits.imageBytes);
     // The container does not depend on the rebuilds some goals make: start it now, so the
     // two overlap (its failure, if any, is reported by the goals that use it).
     if (lesson.run && build.outcome === 'built') ctx.app().catch(() => undefined);
     // Likewise the rebuilds goals will compare: BuildKit runs them side by side.
-    const goals = lesson.goals.filter((x) => !opts.only || opts.only.includes(x.id));
     for (const g of goals) g.prepare?.(ctx);
 
     const verdicts: Verdict[] = [];

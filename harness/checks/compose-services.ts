@@ -6,7 +6,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { targetStage } from '../build/dockerfile.ts';
-import { ComposeError, ComposeProject, composeConfig, type ComposeFiles, type ComposeModel, type UpResult } from '../run/compose.ts';
+import { ComposeError, ComposeProject, ComposeRefusedError, composeConfig, type ComposeFiles, type ComposeModel, type UpResult } from '../run/compose.ts';
 import type { LabContext } from './lab-context.ts';
 
 export const DEFAULT_COMPOSE_FILE = 'compose.yaml';
@@ -25,12 +25,17 @@ function files(ctx: LabContext, file: string, purpose: string): ComposeFiles {
   return { projectDir: ctx.contextDir, files: [file], projectName: projectName(ctx, file, purpose) };
 }
 
-/** `docker compose config` of the lab's file, once per check (rejects with a ComposeError). */
+/**
+ * `docker compose config` of the lab's file, once per check (rejects with a ComposeError).
+ * Under isolation the file is untrusted: compose reads nothing outside the lab folder and
+ * none of the harness's environment (a ComposeRefusedError says what to change).
+ */
 export function composeFacts(ctx: LabContext, file = DEFAULT_COMPOSE_FILE): Promise<ComposeFacts> {
   return ctx.shared(`compose-config:${file}`, async () => {
     try {
-      return await composeConfig(files(ctx, file, 'config'));
+      return await composeConfig(files(ctx, file, 'config'), undefined, { isolate: !!ctx.isolation });
     } catch (e) {
+      if (e instanceof ComposeRefusedError) throw e;
       if (e instanceof ComposeError) throw new ComposeError(`docker compose could not read ${file}: ${e.message}`);
       throw e;
     }
@@ -93,6 +98,8 @@ export const COMPOSE_WAIT_MS = 30_000;
  * The lab's compose project, started once per check from the images the harness built and
  * shared by every goal that probes it; `docker compose down -v` when the check ends. Rejects
  * with a ComposeError (learner-readable) when the file or a service's image is not usable.
+ * Under isolation the project runs on internal networks under the grading limits, and a
+ * file asking for more than isolation allows is refused (see runnableModel).
  */
 export function composeRun(ctx: LabContext, file = DEFAULT_COMPOSE_FILE, waitTimeoutMs = COMPOSE_WAIT_MS): Promise<ComposeRun> {
   return ctx.shared(`compose-run:${file}`, async () => {
@@ -105,6 +112,10 @@ export function composeRun(ctx: LabContext, file = DEFAULT_COMPOSE_FILE, waitTim
       if (!img.ctx.built) throw new ComposeError(`The image of service \`${service}\` did not build: ${img.ctx.build.reason ?? 'unknown reason'}.`);
       images[service] = img.ctx.build.tag;
     }
-    return ComposeProject.up(files(ctx, file, 'up'), model, { images, labels: ctx.labels, waitTimeoutMs });
+    const isolation = ctx.isolation;
+    return ComposeProject.up(files(ctx, file, 'up'), model, {
+      images, labels: ctx.labels, isolate: !!isolation, limits: isolation?.limits,
+      waitTimeoutMs: isolation ? Math.min(waitTimeoutMs, isolation.limits.startupTimeoutMs) : waitTimeoutMs,
+    });
   }, (run) => run.project.down());
 }

@@ -27,6 +27,12 @@ export interface Goal {
    * harness can overlap it with other goals. Optional; `check` must not depend on it.
    */
   prepare?(ctx: LabContext): void;
+  /**
+   * Like `prepare`, but called as soon as the build context is assembled, while the main
+   * build still runs: for work that needs only the context (a rebuild of an edited copy of
+   * it), so BuildKit runs it beside the main build. It must not read `ctx.build`.
+   */
+  prepareContext?(ctx: LabContext): void;
 }
 
 export type VerdictStatus = 'pass' | 'fail' | 'error';
@@ -59,6 +65,7 @@ export function goal(defaults: Omit<Goal, 'weight'> & { weight?: number }, opts:
     weight: opts.weight ?? defaults.weight ?? 1,
     ...(defaults.search ? { search: defaults.search } : {}),
     ...(defaults.prepare ? { prepare: defaults.prepare } : {}),
+    ...(defaults.prepareContext ? { prepareContext: defaults.prepareContext } : {}),
     check: defaults.check,
   };
 }

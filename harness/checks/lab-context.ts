@@ -18,6 +18,7 @@ import type { Lesson } from '../course/lesson.ts';
 import type { ServiceProvision, StartedServices } from '../services/service.ts';
 import { lintBuildContext } from '../lint/context.ts';
 import type { LintFinding } from '../lint/rules.ts';
+import type { Isolation } from '../sandbox/isolation.ts';
 
 /** A build of the lab made for a goal: the starter, or an edited or re-targeted copy. */
 export interface BuiltVariant {
@@ -72,6 +73,8 @@ export interface LabContextInit {
   services?: Pick<StartedServices, 'provision' | 'startedAt'>;
   onProgress?: (line: string) => void;
   signal?: AbortSignal;
+  /** Untrusted code (grading): builds on an isolated engine, containers on an internal network, limits. */
+  isolation?: Isolation;
 }
 
 /**
@@ -92,6 +95,7 @@ export class LabContext {
   readonly secretValues: string[];
   private readonly onProgress: ((line: string) => void) | undefined;
   private readonly signal: AbortSignal | undefined;
+  readonly isolation: Isolation | undefined;
   private factsMemo: Promise<ImageFacts> | undefined;
   private platformsMemo: Promise<PlatformVariant[]> | undefined;
   private lintMemo: Promise<LintFinding[]> | undefined;
@@ -103,6 +107,10 @@ export class LabContext {
   private buildCount = 0;
   private readonly tempDirs: string[] = [];
   private readonly releases: Promise<unknown>[] = [];
+  /** Set by `deferReleases`: variant images wait for `dispose` (their tags are kept here). */
+  private releasesDeferred = false;
+  private readonly deferredReleases: string[] = [];
+  private readonly stepsRun = settleOnce<boolean>();
   private readonly targets = new Map<string, Promise<LabContext>>();
   private readonly bakes = new Map<string, Promise<BakeRun>>();
   private bakeMirrorMemo: Promise<BakeMirror> | undefined;
@@ -122,12 +130,31 @@ export class LabContext {
     this.secretValues = [...(this.provision.search ?? [])];
     this.onProgress = init.onProgress;
     this.signal = init.signal;
+    this.isolation = init.isolation;
   }
 
   /** Builds the learner's image; goals read it through `build`. */
   async buildMain(onLine?: (line: string, log: BuildLog) => void): Promise<BuildResult> {
-    this.mainBuild = await this.buildIn(this.contextDir, 'main', { onLine });
+    try {
+      this.mainBuild = await this.buildIn(this.contextDir, 'main', {
+        onLine: (line, log) => {
+          if (/^#\d+ exporting to /.test(line)) this.stepsRun.resolve(true);
+          onLine?.(line, log);
+        },
+      });
+    } finally {
+      this.stepsRun.resolve(this.mainBuild?.outcome === 'built');
+    }
     return this.mainBuild;
+  }
+
+  /**
+   * Resolves once the main build has run its steps and is writing its image (true), or has
+   * ended without one (false): when work that would compete with those steps (a rebuild
+   * that makes layers of its own) can start without slowing them.
+   */
+  mainStepsDone(): Promise<boolean> {
+    return this.stepsRun.promise;
   }
 
   get build(): BuildResult {
@@ -140,7 +167,7 @@ export class LabContext {
   }
 
   get labels(): Record<string, string> {
-    return managedLabels(this.sessionId);
+    return { ...managedLabels(this.sessionId), ...this.isolation?.labels };
   }
 
   /** Facts of the learner's image, layers included. */
@@ -185,7 +212,11 @@ export class LabContext {
   run(key: string, spec: RunSpec, image = this.build.tag): Promise<RunningApp> {
     let memo = this.apps.get(key);
     if (!memo) {
-      memo = startApp(image, spec, this.labels);
+      const limits = this.isolation?.limits;
+      memo = startApp(image, limits ? {
+        ...spec, network: this.isolation?.network, memoryMb: Math.min(spec.memoryMb ?? limits.memoryMb, limits.memoryMb), cpus: Math.min(spec.cpus ?? limits.cpus, limits.cpus),
+        pids: Math.min(spec.pids ?? limits.pids, limits.pids), startupTimeoutMs: Math.min(spec.startupTimeoutMs ?? limits.startupTimeoutMs, limits.startupTimeoutMs),
+      } : spec, this.labels);
       this.apps.set(key, memo);
     }
     return memo;
@@ -220,7 +251,7 @@ export class LabContext {
         if (recordDownloads) {
           const defaults = { ...this.lesson.buildArgs, ...this.provision.buildArgs, ...buildOverrides.buildArgs };
           const { result: build, downloads } = await recordBuildDownloads([...this.extraBuildArgs, ...(this.provision.extraArgs ?? [])],
-            (proxyArgs) => this.buildIn(dir, key, { ...buildOverrides, buildArgs: { ...defaults, ...proxyArgs } }));
+            (proxyArgs) => this.buildIn(dir, key, { ...buildOverrides, buildArgs: { ...defaults, ...proxyArgs } }), this.isolation?.recordVia);
           const facts = build.outcome === 'built' ? await imageFacts(build.tag, { withLayers }) : undefined;
           this.release(build);
           return { build, facts, downloads };
@@ -246,9 +277,10 @@ export class LabContext {
       memo = (async () => {
         const child = new LabContext({
           lesson: { ...this.lesson, target, run: run ?? this.lesson.run }, sessionId: this.sessionId, contextDir: this.contextDir,
-          dockerfile: this.dockerfile, extraBuildArgs: this.extraBuildArgs, services: this.services, onProgress: this.onProgress, signal: this.signal,
+          dockerfile: this.dockerfile, extraBuildArgs: this.extraBuildArgs, services: this.services, onProgress: this.onProgress, signal: this.signal, isolation: this.isolation,
         });
         child.parent = this;
+        child.releasesDeferred = this.releasesDeferred;
         child.namePrefix = `${target}-`;
         child.mainBuild = await child.buildIn(this.contextDir, 'main');
         return child;
@@ -298,13 +330,13 @@ export class LabContext {
         const secrets = await this.secrets();
         const set = [
           ...bakeSets({ contexts, labels: { ...mirror.labels, ...this.labels } }),
-          ...Object.entries({ ...this.lesson.buildArgs, ...this.provision.buildArgs }).map(([k, v]) => `*.args.${k}=${v}`),
+          ...Object.entries({ ...this.isolation?.buildArgs, ...this.lesson.buildArgs, ...this.provision.buildArgs }).map(([k, v]) => `*.args.${k}=${v}`),
           ...(secrets ?? []).map((s) => `*.secrets=id=${s.id},src=${s.src}`),
           ...outputs,
           ...(opts.set ?? []),
         ];
         this.onProgress?.(`baking ${key}`);
-        const result = await runBake({ cwd: dir, targets: opts.targets, vars: opts.vars, set, dockerHost: opts.dockerHost, timeoutMs: this.lesson.buildTimeoutMs, signal: this.signal });
+        const result = await runBake({ cwd: dir, targets: opts.targets, vars: opts.vars, set, dockerHost: opts.dockerHost ?? this.isolation?.dockerHost, timeoutMs: this.isolation?.limits.buildTimeoutMs ?? this.lesson.buildTimeoutMs, signal: this.signal });
         for (const t of Object.keys(images)) if (result.outcome !== 'built' || !result.metadata[t]) delete images[t];
         return { result, definition, images, contexts };
       })();
@@ -319,7 +351,17 @@ export class LabContext {
    */
   private release(build: BuildResult): void {
     if (build.outcome !== 'built') return;
-    this.releases.push(docker().getImage(build.tag).remove({ force: true }).catch(() => undefined));
+    if (this.releasesDeferred) this.deferredReleases.push(build.tag);
+    else this.releases.push(docker().getImage(build.tag).remove({ force: true }).catch(() => undefined));
+  }
+
+  /**
+   * Keeps variant images until `dispose` instead of removing each as soon as it is read:
+   * where the verdict is shown before the cleanup (watch mode), removing them (the engine
+   * deletes their unpacked layers) would compete with the goals still measuring.
+   */
+  deferReleases(): void {
+    this.releasesDeferred = true;
   }
 
   /** Builds a context with the lesson's options (target, args, secrets, platforms). */
@@ -330,14 +372,15 @@ export class LabContext {
       contextDir,
       tag: imageTag(this.lesson, this.sessionId, `${this.namePrefix}${name}-${this.buildCount}`),
       target: this.lesson.target,
-      buildArgs: { ...this.lesson.buildArgs, ...this.provision.buildArgs },
+      buildArgs: { ...this.isolation?.buildArgs, ...this.lesson.buildArgs, ...this.provision.buildArgs },
       platforms: this.lesson.platforms,
       secrets: await this.secrets(),
       labels: this.labels,
       extraArgs: [...this.extraBuildArgs, ...(this.provision.extraArgs ?? [])],
-      timeoutMs: this.lesson.buildTimeoutMs,
+      timeoutMs: this.isolation ? Math.min(this.lesson.buildTimeoutMs ?? Infinity, this.isolation.limits.buildTimeoutMs) : this.lesson.buildTimeoutMs,
       signal: this.signal,
       ...overrides,
+      ...(this.isolation ? { dockerHost: this.isolation.dockerHost, logBytes: this.isolation.limits.logBytes } : {}),
     });
   }
 
@@ -378,8 +421,16 @@ export class LabContext {
       ...apps.map((a) => a?.remove()),
       ...this.tempDirs.map((d) => rm(d, { recursive: true, force: true })),
       ...this.releases,
+      ...this.deferredReleases.map((tag) => docker().getImage(tag).remove({ force: true }).catch(() => undefined)),
     ]);
   }
+}
+
+/** A promise and the function that settles it; calls after the first change nothing. */
+function settleOnce<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => { resolve = r; });
+  return { promise, resolve };
 }
 
 /** Tags under one repository per lesson, unique per session, so cleanup is by label and tag. */

@@ -20,6 +20,7 @@ Usage:
   npx stagecraft doctor                                what is missing on this machine, and how to fix it
   npx stagecraft mirror start|stop|status|warm DIR...  the local npm mirror builds use
   npx stagecraft services <lesson> [--dir DIR]         run a lesson's services (a private registry) to build it by hand
+  npx stagecraft grade <submissions> --out DIR         grade a class, isolated (see \`grade --help\`)
   npx stagecraft clean                                 remove everything the harness left in the engine
 
 <lesson> is a number (02) or a folder name (02-layer-cache).`;
@@ -37,6 +38,7 @@ const commands: Record<string, () => Promise<Command>> = {
   lint: async () => (await import('./lint.ts')).lintCommand,
   inspect: async () => (await import('./inspect.ts')).inspectCommand,
   services: async () => (await import('./services.ts')).servicesCommand,
+  grade: async () => (await import('./grade.ts')).gradeCommand,
   watch: async () => (await import('./watch.ts')).watchCommand,
   list: async () => (await import('./list.ts')).listCommand,
   next: async () => (await import('./next.ts')).nextCommand,

@@ -2,6 +2,8 @@
 export const MANAGED_LABEL = 'org.stagecraft.managed';
 /** One harness process (a check, a test run) tags its objects with its session id. */
 export const SESSION_LABEL = 'org.stagecraft.session';
+/** Everything a grading run creates also carries its run id: the next run removes it, whatever happened. */
+export const GRADE_LABEL = 'org.stagecraft.grade';
 /** Stand-in base images built by `stagecraft images`: kept, never cleaned up. */
 export const STANDIN_LABEL = 'org.stagecraft.standin';
 

@@ -84,8 +84,8 @@ export async function stopProcesses(group: Pick<ProcessGroup, 'dir' | 'pids'>): 
   await rm(entry(group.dir), { force: true });
 }
 
-/** Stops the recorded groups (of one session, or all: `stagecraft clean`); returns how many. */
-export async function stopRecordedProcesses(sessionId?: string): Promise<number> {
+/** Stops the recorded groups (of one session, or all: `stagecraft clean`; of one kind); returns how many. */
+export async function stopRecordedProcesses(sessionId?: string, kind?: string): Promise<number> {
   let names: string[];
   try {
     names = (await readdir(ledger())).filter((n) => n.endsWith('.json'));
@@ -98,6 +98,7 @@ export async function stopRecordedProcesses(sessionId?: string): Promise<number>
     const g = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Partial<ProcessGroup>;
     if (typeof g.dir !== 'string' || !Array.isArray(g.pids)) { await rm(file, { force: true }); continue; }
     if (sessionId && g.sessionId !== sessionId) continue;
+    if (kind && g.kind !== kind) continue;
     await stopProcesses({ dir: g.dir, pids: g.pids });
     stopped++;
   }

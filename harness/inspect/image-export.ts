@@ -23,16 +23,27 @@ export interface ImageConfigBlob {
 
 const MAX_JSON_BLOB = 4 * 1024 * 1024;
 
+export interface ExportOptions {
+  /**
+   * The layers (diffIDs) the caller needs: the export stops as soon as each has been read,
+   * and the rest of the stream is never sent (the engine writes blobs in digest order, so a
+   * new top layer is often met before the base image's large ones). Without it, everything.
+   */
+  until?: string[];
+}
+
 /**
  * Streams `docker save` of an image and reads the layers not already known (see
  * layer-cache.ts). Known blobs are skipped unread; JSON blobs (configs, manifests) are kept.
  */
-export async function exportImage(ref: string, needles: string[] = [], fresh?: FreshNeedles): Promise<ExportedImage> {
+export async function exportImage(ref: string, needles: string[] = [], fresh?: FreshNeedles, opts: ExportOptions = {}): Promise<ExportedImage> {
   const layers = new Map<string, LayerContents>();
   const compressedSizes = new Map<string, number>();
   const configs = new Map<string, ImageConfigBlob>();
   const stream = (await docker().getImage(ref).get()) as Readable;
   const extract = tar.extract();
+  const until = opts.until?.length ? opts.until : undefined;
+  let stopEarly: (() => void) | undefined;
 
   extract.on('entry', (header, entry, next) => {
     const blob = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(header.name)?.[1];
@@ -40,7 +51,7 @@ export async function exportImage(ref: string, needles: string[] = [], fresh?: F
     const digest = `sha256:${blob}`;
     const size = header.size ?? 0;
     void handleBlob(digest, size, entry as unknown as Readable)
-      .then(() => next())
+      .then(() => (until && stopEarly && until.every((d) => layers.has(d)) ? stopEarly() : next()))
       .catch((e: unknown) => next(e instanceof Error ? e : new Error(String(e))));
   });
 
@@ -78,9 +89,22 @@ export async function exportImage(ref: string, needles: string[] = [], fresh?: F
   }
 
   await new Promise<void>((resolve, reject) => {
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-    stream.on('error', reject);
+    let settled = false;
+    const settle = (e?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      if (e === undefined) resolve(); else reject(e instanceof Error ? e : new Error(String(e)));
+    };
+    stopEarly = (): void => {
+      settle();
+      // Closing the connection ends the engine's export too.
+      stream.unpipe(extract);
+      stream.destroy();
+      extract.destroy();
+    };
+    extract.on('finish', () => settle());
+    extract.on('error', settle);
+    stream.on('error', settle);
     stream.pipe(extract);
   });
   return { layers, compressedSizes, configs };

@@ -103,19 +103,25 @@ export async function imageFacts(ref: string, opts: FactsOptions = {}): Promise<
 
   const needles = opts.search ?? [];
   const shapeKey = hash(JSON.stringify([diffIds, ordered.map((h) => h.createdBy)]));
-  let contents = await cachedContents(diffIds, needles, opts.fresh);
-  let emptyFlags = await readShape(shapeKey);
-  let compressed = new Map<string, number>();
-  if (!contents || !emptyFlags) {
-    const exported = await exportImage(ref, needles, opts.fresh);
-    contents = diffIds.map((d) => exported.layers.get(d)).filter((l): l is LayerContents => l !== undefined);
-    compressed = exported.compressedSizes;
-    const configBlob = [...exported.configs.values()].find((cfg) => sameList(cfg.rootfs.diff_ids, diffIds));
-    emptyFlags = configBlob?.history?.map((h) => h.empty_layer === true) ?? ordered.map((h) => h.size === 0);
-    await writeShape(shapeKey, emptyFlags);
-    await writeCompressed(compressed);
+  const known = await cachedContents(diffIds, needles, opts.fresh);
+  let emptyFlags = (await readShape(shapeKey)) ?? shapeFromSizes(ordered, diffIds.length);
+  let compressed = await readCompressed(diffIds);
+  let contents: LayerContents[];
+  // Only what was never read is exported: the layers not known (or without their compressed
+  // size), and the config only when the history cannot tell which entries made a layer.
+  const wanted = diffIds.filter((d, i) => !known[i] || !compressed.has(d));
+  if (wanted.length || !emptyFlags) {
+    const exported = await exportImage(ref, needles, opts.fresh, emptyFlags ? { until: wanted } : {});
+    contents = diffIds.map((d, i) => exported.layers.get(d) ?? known[i]).filter((l): l is LayerContents => l !== undefined);
+    compressed = new Map([...compressed, ...exported.compressedSizes]);
+    if (!emptyFlags) {
+      const configBlob = [...exported.configs.values()].find((cfg) => sameList(cfg.rootfs.diff_ids, diffIds));
+      emptyFlags = configBlob?.history?.map((h) => h.empty_layer === true) ?? ordered.map((h) => h.size === 0);
+      await writeShape(shapeKey, emptyFlags);
+    }
+    await writeCompressed(exported.compressedSizes);
   } else {
-    compressed = await readCompressed(diffIds);
+    contents = known.filter((l): l is LayerContents => l !== undefined);
   }
   if (contents.length !== diffIds.length) throw new Error(`could not read every layer of ${ref}`);
 
@@ -139,14 +145,22 @@ function toHealthcheck(h: { Test?: string[]; Interval?: number; Timeout?: number
   return { test: h.Test, intervalMs: ms(h.Interval), timeoutMs: ms(h.Timeout), retries: h.Retries, startPeriodMs: ms(h.StartPeriod) };
 }
 
-async function cachedContents(diffIds: string[], needles: string[], fresh: FreshNeedles | undefined): Promise<LayerContents[] | undefined> {
-  const out: LayerContents[] = [];
-  for (const d of diffIds) {
+/** Each layer's contents as read before, where that read answers for every needle. */
+async function cachedContents(diffIds: string[], needles: string[], fresh: FreshNeedles | undefined): Promise<(LayerContents | undefined)[]> {
+  return Promise.all(diffIds.map(async (d) => {
     const c = await readCachedLayer(d);
-    if (!c || !answersFor(c, needles, fresh)) return undefined;
-    out.push(c);
-  }
-  return out;
+    return c && answersFor(c, needles, fresh) ? c : undefined;
+  }));
+}
+
+/**
+ * Which history entries made no layer, from the engine's history alone: an entry that made
+ * none always reports size 0, so when exactly as many entries report a size as the image
+ * has layers, those are the ones that made them. Undefined when that does not settle it (a
+ * layer of size 0): then the image config says.
+ */
+function shapeFromSizes(history: { size: number }[], layers: number): boolean[] | undefined {
+  return history.filter((h) => h.size > 0).length === layers ? history.map((h) => h.size === 0) : undefined;
 }
 
 const hash = (s: string): string => createHash('sha256').update(s).digest('hex');

@@ -20,6 +20,11 @@ export interface RunSpec {
   /** Run this platform's variant (under QEMU when foreign). */
   platform?: string;
   user?: string;
+  /**
+   * An internal network to run on (untrusted code): no route out, no published ports; the
+   * harness reaches the app at its address on that network instead.
+   */
+  network?: string;
 }
 
 export interface HttpAnswer {
@@ -64,7 +69,7 @@ async function limitedContainer(image: string, memoryMb: number, cpus: number, p
 
 /** A started container of a built image, with the probes goals use. */
 export class RunningApp {
-  constructor(readonly container: StartedTestContainer, readonly port: number | undefined) {}
+  constructor(readonly container: StartedTestContainer, readonly port: number | undefined, private readonly address?: string) {}
 
   get id(): string {
     return this.container.getId();
@@ -72,6 +77,7 @@ export class RunningApp {
 
   url(pathname = '/'): string {
     if (this.port === undefined) throw new Error('this lesson runs no server');
+    if (this.address) return `http://${this.address}:${this.port}${pathname}`;
     return `http://${this.container.getHost()}:${this.container.getMappedPort(this.port)}${pathname}`;
   }
 
@@ -124,16 +130,27 @@ export async function startApp(image: string, spec: RunSpec, labels: Labels): Pr
   const { Wait } = await loadTestcontainers();
   const c = (await limitedContainer(image, spec.memoryMb ?? RUN_DEFAULTS.memoryMb, spec.cpus ?? RUN_DEFAULTS.cpus, spec.pids ?? RUN_DEFAULTS.pids))
     .withLabels(labels)
-    .withStartupTimeout(timeout)
-    .withWaitStrategy(waitStrategy(spec, Wait));
-  if (spec.port !== undefined) c.withExposedPorts(spec.port);
+    .withStartupTimeout(timeout);
+  // On an internal network nothing is published: the HTTP wait is done at the container's address.
+  const httpAtAddress = spec.network !== undefined && spec.port !== undefined && !(spec.waitFor && ('log' in spec.waitFor || 'healthy' in spec.waitFor || 'none' in spec.waitFor));
+  c.withWaitStrategy(httpAtAddress ? Wait.forListeningPorts() : waitStrategy(spec, Wait)); // no ports exposed: returns at once
+  if (spec.network !== undefined) c.withNetworkMode(spec.network);
+  else if (spec.port !== undefined) c.withExposedPorts(spec.port);
   if (spec.env) c.withEnvironment(spec.env);
   if (spec.command) c.withCommand(spec.command);
   if (spec.platform) c.withPlatform(spec.platform);
   if (spec.user) c.withUser(spec.user);
 
+  const started = performance.now();
   try {
-    return new RunningApp(await c.start(), spec.port);
+    const container = await c.start();
+    if (spec.network === undefined) return new RunningApp(container, spec.port);
+    const info = await docker().getContainer(container.getId()).inspect();
+    const address = info.NetworkSettings.Networks[spec.network]?.IPAddress;
+    if (!address) throw new Error(`the container has no address on network ${spec.network}`);
+    const app = new RunningApp(container, spec.port, address);
+    if (httpAtAddress) await waitForHttp(app, spec, timeout - (performance.now() - started));
+    return app;
   } catch (e) {
     const found = await docker().listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
     const mine = found.filter((x) => x.Image === image).at(-1);
@@ -156,6 +173,23 @@ function waitStrategy(spec: RunSpec, Wait: Testcontainers['Wait']): WaitStrategy
   // testcontainers waits its read timeout (default 1 s) between probes: a shorter one sees a
   // fresh app answer sooner (watch mode's save-to-verdict time); a slow answer is just retried.
   return Wait.forHttp(path, spec.port, { abortOnContainerExit: true }).forStatusCodeMatching(() => true).withReadTimeout(250);
+}
+
+/** Polls the app's address until anything answers HTTP, the container exits, or time is up. */
+async function waitForHttp(app: RunningApp, spec: RunSpec, timeoutMs: number): Promise<void> {
+  const path = spec.waitFor && 'http' in spec.waitFor && spec.waitFor.http ? spec.waitFor.http : '/';
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    try {
+      await app.http(path, 1000);
+      return;
+    } catch {
+      const state = (await docker().getContainer(app.id).inspect()).State;
+      if (!state.Running) throw new Error('the container exited');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error('not ready in time');
 }
 
 function readyText(spec: RunSpec): string {

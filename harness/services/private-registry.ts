@@ -95,6 +95,7 @@ export function privateNpmRegistry(opts: PrivateRegistryOptions): Service {
           buildArgs,
           extraArgs: ['--add-host', `${REGISTRY_HOSTNAME}:${info.buildHost}`],
           search: [token],
+          gatewayPorts: [info.port],
           stop,
         };
       } catch (e) {

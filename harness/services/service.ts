@@ -20,6 +20,8 @@ export interface ServiceProvision {
    * every layer's files, and what the secret goals (goals/secrets.ts) look for everywhere else.
    */
   search?: string[];
+  /** Ports build steps reach on the host's bridge gateway (an isolated engine relays them in). */
+  gatewayPorts?: number[];
 }
 
 export interface RunningService extends ServiceProvision {
@@ -46,7 +48,7 @@ export interface StartedServices {
   stop(): Promise<void>;
 }
 
-const EMPTY: Required<ServiceProvision> = { secrets: {}, buildArgs: {}, extraArgs: [], search: [] };
+const EMPTY: Required<ServiceProvision> = { secrets: {}, buildArgs: {}, extraArgs: [], search: [], gatewayPorts: [] };
 
 export function mergeProvisions(list: ServiceProvision[]): Required<ServiceProvision> {
   return list.reduce<Required<ServiceProvision>>((acc, p) => ({
@@ -54,6 +56,7 @@ export function mergeProvisions(list: ServiceProvision[]): Required<ServiceProvi
     buildArgs: { ...acc.buildArgs, ...p.buildArgs },
     extraArgs: [...acc.extraArgs, ...(p.extraArgs ?? [])],
     search: [...new Set([...acc.search, ...(p.search ?? [])])],
+    gatewayPorts: [...acc.gatewayPorts, ...(p.gatewayPorts ?? [])],
   }), EMPTY);
 }
 

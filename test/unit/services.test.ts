@@ -61,6 +61,6 @@ describe('the private registry', () => {
     expect(mergeProvisions([
       { secrets: { a: '1' }, buildArgs: { X: '1' }, extraArgs: ['--add-host', 'a:1'], search: ['s1'] },
       { secrets: { b: '2' }, search: ['s1', 's2'] },
-    ])).toEqual({ secrets: { a: '1', b: '2' }, buildArgs: { X: '1' }, extraArgs: ['--add-host', 'a:1'], search: ['s1', 's2'] });
+    ])).toEqual({ secrets: { a: '1', b: '2' }, buildArgs: { X: '1' }, extraArgs: ['--add-host', 'a:1'], search: ['s1', 's2'], gatewayPorts: [] });
   });
 });

@@ -40,6 +40,21 @@ function prepareEdit(edit: EditSpec) {
   };
 }
 
+/**
+ * The rebuild needs only the build context, so it starts before the main build is done.
+ * BuildKit merges the steps two running builds share (one `npm ci`, one layer), just as it
+ * reuses them from the cache when one build follows the other: the digests compared are the
+ * same either way. A rebuild expected to share every layer below the edit with the main build
+ * (`withMainBuild`) costs little beside it and starts with it; one expected to make the
+ * dependency layer again would slow it, so it starts once the main build's steps have run.
+ */
+function prepareEditEarly(edit: EditSpec, withMainBuild: boolean) {
+  return (ctx: LabContext): void => {
+    if (withMainBuild) edited(ctx, edit).catch(() => undefined);
+    else void ctx.mainStepsDone().then((ok) => { if (ok) edited(ctx, edit).catch(() => undefined); });
+  };
+}
+
 async function compare(ctx: LabContext, spec: LayerReuseSpec, expected: string): Promise<{ reused: boolean; layer: Layer } | GoalOutcome> {
   const nb = notBuilt(ctx, expected);
   if (nb) return nb;
@@ -60,6 +75,7 @@ export function layerReusedAfterEdit(spec: LayerReuseSpec): Goal {
     title: `Editing ${spec.edit.file} reuses ${spec.what} from the cache`,
     hint: 'Copy only the files the install step needs (package.json, package-lock.json) before it, and the rest of the source after it.',
     prepare: prepareEdit(spec.edit),
+    prepareContext: prepareEditEarly(spec.edit, true),
     async check(ctx) {
       const r = await compare(ctx, spec, expected);
       if ('pass' in r) return r;
@@ -77,6 +93,7 @@ export function layerRebuiltAfterEdit(spec: LayerReuseSpec): Goal {
     title: `Changing ${spec.edit.file} rebuilds ${spec.what}`,
     hint: `The install step must depend on ${spec.edit.file}, or a dependency change would not reach the image.`,
     prepare: prepareEdit(spec.edit),
+    prepareContext: prepareEditEarly(spec.edit, false),
     async check(ctx) {
       const r = await compare(ctx, spec, expected);
       if ('pass' in r) return r;

@@ -55,7 +55,12 @@ export function bakeSteps(steps: BuildStep[], targets: string[]): BakeStep[] {
 /** "test and production", "a, b and c". */
 const and = (xs: string[]): string => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1) ?? ''}`);
 
-const registryOf = (ctx: LabContext): Promise<LocalRegistry> => ctx.shared('pipeline-registry', () => startRegistry(ctx.sessionId), (r) => r.stop());
+const registryOf = (ctx: LabContext): Promise<LocalRegistry> => ctx.shared('pipeline-registry', async () => {
+  const registry = await startRegistry(ctx.sessionId);
+  // An isolated engine (grading) reaches the host's loopback only through its relay.
+  await ctx.isolation?.exposeLoopbackPort(registry.port).catch(async (e: unknown) => { await registry.stop(); throw e; });
+  return registry;
+}, (r) => r.stop());
 const localCacheDir = (ctx: LabContext): Promise<string> =>
   ctx.shared('pipeline-local-cache', () => mkdtemp(path.join(os.tmpdir(), 'stagecraft-local-cache-')), (d) => rm(d, { recursive: true, force: true }));
 const vars = async (ctx: LabContext, spec: PipelineSpec): Promise<Record<string, string>> => ({ [spec.registryVar]: (await registryOf(ctx)).address });
