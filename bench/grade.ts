@@ -21,6 +21,9 @@ type Kind = 'correct' | 'wrong' | 'hostile';
 /** 6 in 10 correct, 3 wrong (the starter), 1 hostile (in turn: a RUN that never ends, a fork bomb, a refused Dockerfile). */
 const kindOf = (i: number): Kind => (['correct', 'wrong', 'correct', 'correct', 'wrong', 'correct', 'hostile', 'correct', 'wrong', 'correct'] as const)[i % 10] ?? 'correct';
 
+/** student/lesson -> what was handed in, to report the grades that are not what the kind predicts. */
+const handedIn = new Map<string, Kind>();
+
 async function makeClass(dir: string, students: number, lessons: Lesson[]): Promise<Record<Kind, number>> {
   const counts: Record<Kind, number> = { correct: 0, wrong: 0, hostile: 0 };
   for (let s = 0; s < students; s++) {
@@ -28,6 +31,7 @@ async function makeClass(dir: string, students: number, lessons: Lesson[]): Prom
     for (const [l, lesson] of lessons.entries()) {
       const kind = kindOf(s + l);
       counts[kind]++;
+      handedIn.set(`${id}/${lesson.number}`, kind);
       const lab = path.join(dir, id, 'labs', lesson.slug);
       await mkdir(lab, { recursive: true });
       await cp(kind === 'correct' ? lesson.solutionDir : lesson.labDir, lab, { recursive: true });
@@ -70,6 +74,14 @@ export async function benchGrade(argv: string[]): Promise<void> {
       console.log(`\n--jobs ${jobs}, ${engines} engine${engines > 1 ? 's' : ''}: ${min(ms)} for ${grades.length} labs, ${(grades.length / (ms / 60_000)).toFixed(1)} labs per minute`);
       console.log(`  time per lab (mean, by lesson): ${perLesson.join(', ')}`);
       console.log(`  statuses: ${['pass', 'fail', 'error'].map((s) => `${grades.filter((g) => g.status === s).length} ${s}`).join(', ')}`);
+      // A correct submission that does not pass, or a starter that does, is worth a look.
+      for (const g of grades) {
+        const kind = handedIn.get(`${g.student}/${g.lesson}`);
+        if ((kind === 'correct') === (g.status === 'pass')) continue;
+        if (kind === 'hostile') continue;
+        const why = g.reason ?? g.goals.filter((x) => x.status !== 'pass').map((x) => `${x.id}: ${x.message ?? x.measured}`).join('; ');
+        console.log(`  unexpected: ${g.student} ${g.slug} (${kind}) ${g.status}: ${why.slice(0, 240)}`);
+      }
       await rm(out, { recursive: true, force: true });
     }
     const base = results[0];

@@ -21,6 +21,7 @@ import { unpackArchive } from './intake/unpack.ts';
 import { gradeLab, type LabSubmission } from './grade-lab.ts';
 import { inShard, planJobs, type Shard } from './plan.ts';
 import { hasGrade, saveGrade } from './results-store.ts';
+import { submissionKey } from './submission-key.ts';
 import type { LabGrade } from './types.ts';
 
 export interface GradeClassOptions {
@@ -62,15 +63,17 @@ async function studentRoot(sub: Submission, temps: string[]): Promise<{ root: st
   }
 }
 
-async function labSource(lesson: Lesson, root: { root: string } | { refused: string }, temps: string[]): Promise<LabSubmission['source']> {
+type Source = { dir: string; files: string[] } | { refused: string };
+
+async function labSource(lesson: Lesson, root: { root: string } | { refused: string }, temps: string[]): Promise<Source> {
   if ('refused' in root) return root;
   const folder = findLabFolder(root.root, lesson);
   if (!folder) return { refused: `no lab folder for ${lesson.slug} in the submission (expected labs/${lesson.slug}/ or ${lesson.slug}/)` };
   const dest = await makeWorkDir(`grade-${lesson.number}`);
   temps.push(dest);
   try {
-    await takeOwnedFiles(lesson, folder, dest);
-    return { dir: dest };
+    const { files } = await takeOwnedFiles(lesson, folder, dest);
+    return { dir: dest, files };
   } catch (e) {
     if (isRefusalError(e)) return { refused: e.message };
     throw e;
@@ -108,6 +111,8 @@ export async function gradeClass(opts: GradeClassOptions): Promise<GradeClassRes
     }
 
     const roots = new Map<string, Promise<{ root: string } | { refused: string }>>();
+    // Identical submissions are checked once; the others get a copy of that grade.
+    const bySubmission = new Map<string, Promise<LabGrade | undefined>>();
     const byNumber = new Map(lessons.map((l) => [l.number, l]));
     let next = 0;
     let done = 0;
@@ -121,9 +126,19 @@ export async function gradeClass(opts: GradeClassOptions): Promise<GradeClassRes
         let root = roots.get(job.student.id);
         if (!root) { root = studentRoot(job.student, temps); roots.set(job.student.id, root); }
         const source = await labSource(lesson, await root, temps);
-        const grade = await gradeLab(lesson, { student: job.student.id, source }, {
-          isolation, engine: `isolated-${w % isolations.length}`, signal: opts.signal,
-        }).catch((e: unknown) => { if (opts.signal?.aborted) return undefined; throw e; });
+        const key = 'dir' in source ? await submissionKey(lesson.number, source.dir, source.files) : undefined;
+        const same = key ? bySubmission.get(key) : undefined;
+        let grade: LabGrade | undefined;
+        if (same) {
+          const first = await same;
+          grade = first && { ...first, student: job.student.id, gradedAt: new Date().toISOString(), sameAs: first.student };
+        } else {
+          const graded = gradeLab(lesson, { student: job.student.id, source }, {
+            isolation, engine: `isolated-${w % isolations.length}`, signal: opts.signal,
+          }).catch((e: unknown) => { if (opts.signal?.aborted) return undefined; throw e; });
+          if (key) bySubmission.set(key, graded);
+          grade = await graded;
+        }
         if ('dir' in source) await rm(source.dir, { recursive: true, force: true });
         if (!grade) return;
         await saveGrade(opts.out, grade);

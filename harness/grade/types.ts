@@ -37,8 +37,10 @@ export interface LabGrade {
   durationMs: number;
   /** ISO time the grade was written. */
   gradedAt: string;
-  /** Which engine graded it (DOCKER_HOST or "local"). */
+  /** Which engine graded it (`isolated-0`, ...). */
   engine: string;
+  /** Another student handed in exactly the same files: that check's grade, copied. */
+  sameAs?: string;
 }
 
 /** A lesson as the gradebook lists it. */

@@ -78,13 +78,15 @@ async function makeGenerated(dir: string): Promise<void> {
 
   const many = path.join(dir, 'thousands-of-files', LAB);
   await mkdir(path.join(many, 'junk'), { recursive: true });
-  await writeFile(path.join(many, 'Dockerfile'), solution);
+  // A comment makes each submission its own: identical ones are graded once (grade-class.ts).
+  await writeFile(path.join(many, 'Dockerfile'), `${solution}# thousands-of-files\n`);
   await cp(path.join(repoRoot, 'solutions/01-build-context/.dockerignore'), path.join(many, '.dockerignore'));
   await Promise.all(Array.from({ length: 3000 }, (_, i) => writeFile(path.join(many, 'junk', `f${i}.txt`), `junk ${i}\n`)));
 
   const zipped = await mkdtemp(path.join(os.tmpdir(), 'stagecraft-zip-'));
   await mkdir(path.join(zipped, LAB), { recursive: true });
   await cp(path.join(repoRoot, 'solutions/01-build-context'), path.join(zipped, LAB), { recursive: true });
+  await writeFile(path.join(zipped, LAB, 'Dockerfile'), `${solution}# zipped\n`);
   await $({ cwd: zipped, quiet: true })`zip -qr ${path.join(dir, 'zipped-good.zip')} labs`;
   await rm(zipped, { recursive: true, force: true });
 
@@ -128,6 +130,7 @@ describe('the hostile-submission corpus', () => {
       if (want.reason) expect(g.reason ?? '').toMatch(want.reason);
       if (want.failing) expect(g.goals.find((x) => x.id === want.failing)?.status).toBe('fail');
       expect(g.durationMs / 1000).toBeLessThan(want.within);
+      expect(g.sameAs).toBeUndefined();
       expect(g.points).toBe(g.status === 'pass' ? g.maxPoints : g.goals.reduce((n, x) => n + x.points, 0));
     });
   }

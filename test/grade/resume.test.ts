@@ -90,6 +90,9 @@ describe('grading a class', () => {
     for (const f of ['goals.csv', 'junit.xml', 'report.html', 'students/ada/classroom.b64', 'students/ada/02-layer-cache/results.json', 'students/eve/01-build-context/results.json']) {
       expect((await readFile(path.join(stopped, f), 'utf8')).length, f).toBeGreaterThan(0);
     }
+    // eve handed in exactly ada's files: checked once, the grade copied.
+    const eve = JSON.parse(await readFile(path.join(whole, 'results/eve/02.json'), 'utf8')) as { sameAs?: string; student: string };
+    expect(eve).toMatchObject({ student: 'eve', sameAs: 'ada' });
     const results = (await readdir(path.join(stopped, 'results'), { recursive: true })).filter((f) => String(f).endsWith('.json'));
     expect(results.sort()).toEqual((await readdir(path.join(whole, 'results'), { recursive: true })).filter((f) => String(f).endsWith('.json')).sort());
   });
