@@ -7,7 +7,7 @@
  * It shares the main engine's containerd and its image namespace, so the base images are
  * there without copying and what it builds is at once visible to the main engine, where
  * the grader inspects and runs it (on an internal network, see isolation.ts). Its build
- * cache (BuildKit's records, in its data root) is its own and kept between runs, per slot.
+ * cache (BuildKit's records, in its data root) is its own, for one grading run.
  *
  * Rejected: `docker buildx build --network=none` (npm could not reach the mirror);
  * firewall rules on the main engine's docker0 (they would cut every other user of the
@@ -24,7 +24,7 @@ import { $ } from 'zx';
 import { splice } from '../build/loopback-relay.ts';
 import { recordProcesses, stopProcesses } from '../engine/processes.ts';
 import { StagecraftError } from '../errors.ts';
-import { repoRoot, stateDir } from '../paths.ts';
+import { repoRoot } from '../paths.ts';
 
 export interface HostPort {
   /** The port inside the namespace (also the host port, unless `to` says otherwise). */
@@ -46,7 +46,7 @@ export interface IsolatedEngine {
 export interface IsolatedEngineOptions {
   /** Lets `stagecraft clean` and the next grading run stop it if the grader dies. */
   sessionId: string;
-  /** Engines of one grader are numbered; each slot keeps its own build cache. */
+  /** Engines of one grader are numbered (their cgroups are named by it). */
   slot: number;
   ports: HostPort[];
   /** Caps on all of the engine's RUN steps together (BuildKit sets none of its own). */
@@ -84,7 +84,10 @@ async function waitFor(what: string, timeoutMs: number, test: () => Promise<bool
     if (await test()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  const tail = (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-3).join(' | ');
+  const lines = (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n');
+  // The line that says why, when there is one, then the last lines.
+  const why = lines.filter((l) => /level=fatal|failed to start daemon|Error starting daemon/i.test(l)).slice(-1);
+  const tail = [...why, ...lines.slice(-2)].join(' | ');
   throw new Error(`the isolated engine's ${what} did not start within ${timeoutMs / 1000} s${tail ? `: ${tail}` : ''}`);
 }
 
@@ -111,17 +114,25 @@ async function makeCgroup(name: string, caps: { pids: number; memoryMb: number }
   };
 }
 
+async function unmountDataRoot(dataRoot: string): Promise<void> {
+  const mounted = (await readFile('/proc/self/mountinfo', 'utf8').catch(() => '')).split('\n').some((l) => l.split(' ')[4] === dataRoot);
+  if (mounted) await $({ nothrow: true, quiet: true })`umount ${dataRoot}`;
+}
+
 export async function startIsolatedEngine(opts: IsolatedEngineOptions): Promise<IsolatedEngine> {
   const unavailable = await isolatedEngineUnavailable();
   if (unavailable) {
     throw new StagecraftError('engine-missing', `Grading runs every build on an isolated engine, and none can be started here: ${unavailable}.`,
       'Grade on Linux as root with the course\'s engine (`sudo bash scripts/setup-engine.sh`, then `sudo npx stagecraft grade ...`).');
   }
-  const timeoutMs = opts.startTimeoutMs ?? 30_000;
-  // Sockets live in a short temp folder (unix socket paths are limited to ~100 bytes);
-  // the data root is kept, so the slot's build cache survives the run.
+  // Usually under a second; minutes when the machine is busy building.
+  const timeoutMs = opts.startTimeoutMs ?? 120_000;
+  // Everything lives in a short temp folder (unix socket paths are limited to ~100 bytes).
+  // The data root too: one kept between runs grew slow to open (BuildKit reloads every
+  // cache record at start), so each run starts with an empty build cache and prunes it at
+  // the end, which also releases what it held in the shared containerd.
   const dir = await mkdtemp('/tmp/scge-');
-  const dataRoot = path.join(stateDir, 'grade-engines', String(opts.slot));
+  const dataRoot = path.join(dir, 'data');
   await mkdir(dataRoot, { recursive: true });
   const file = (name: string): string => path.join(dir, name);
   const log = file('engine.log');
@@ -140,10 +151,14 @@ export async function startIsolatedEngine(opts: IsolatedEngineOptions): Promise<
   };
   const cgroupName = `stagecraft-grade-${opts.slot}`;
   let removeCgroup: (() => Promise<void>) | undefined;
+  let ready = false;
   const stop = async (): Promise<void> => {
+    if (ready) await $({ nothrow: true, quiet: true, timeout: 120_000, env: { ...process.env, DOCKER_HOST: `unix://${file('docker.sock')}` } })`docker builder prune --all --force`;
     await stopProcesses({ dir, pids: [...pids].reverse() });
     for (const s of hostRelays) s.close();
     await removeCgroup?.();
+    // dockerd bind-mounts its data root onto itself (to make it a shared mount); that outlives it.
+    await unmountDataRoot(dataRoot);
   };
 
   let relayCount = 0;
@@ -181,6 +196,7 @@ export async function startIsolatedEngine(opts: IsolatedEngineOptions): Promise<
     relay.stdout?.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
     await waitFor('port relay', timeoutMs, () => lines.includes('ready'), log);
 
+    ready = true;
     return {
       dockerHost: `unix://${file('docker.sock')}`,
       gateway: GATEWAY,
