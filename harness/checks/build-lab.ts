@@ -4,7 +4,8 @@ import path from 'node:path';
 import { parseDockerfile } from '../build/dockerfile.ts';
 import type { BuildResult } from '../build/buildx.ts';
 import type { BuildLog } from '../build/build-log.ts';
-import { imagePresent, requireEngine } from '../engine/docker.ts';
+import { docker, imagePresent, requireEngine } from '../engine/docker.ts';
+import { SESSION_LABEL } from '../engine/labels.ts';
 import { removeManaged } from '../engine/cleanup.ts';
 import { StagecraftError } from '../errors.ts';
 import { assembleContext, makeWorkDir, type Take } from '../course/lab-files.ts';
@@ -24,6 +25,14 @@ export interface BuildLabOptions {
   onBuildLine?: (line: string, log: BuildLog) => void;
   /** Called with the context as soon as it is assembled, before the main build starts (work that needs only the context starts then). */
   onContext?: (ctx: LabContext) => void;
+  /**
+   * When given, the session's images (and whatever else it left in the engine) are not removed
+   * at the end: `remove` is handed over instead, for the caller to call once its next check has
+   * built. Watch mode holds them so that check finds its unchanged layers still unpacked: the
+   * engine would otherwise unpack them again (an npm install's worth of files) for every save.
+   * Containers are removed at the end either way.
+   */
+  holdImages?: (remove: () => Promise<void>) => void;
   signal?: AbortSignal;
   /** Untrusted code: build and run it isolated, under limits (see harness/sandbox). */
   isolation?: Isolation;
@@ -83,9 +92,21 @@ export async function withBuiltLab<T>(lesson: Lesson, opts: BuildLabOptions, use
   } finally {
     await ctx?.dispose();
     await services?.stop();
-    await removeManaged(sessionId).catch(() => undefined);
+    const removeSession = async (): Promise<void> => { await removeManaged(sessionId).catch(() => undefined); };
+    if (opts.holdImages) {
+      await removeSessionContainers(sessionId).catch(() => undefined);
+      opts.holdImages(removeSession);
+    } else {
+      await removeSession();
+    }
     await rm(contextDir, { recursive: true, force: true });
   }
+}
+
+/** The session's containers (one that never got ready may still run): gone at the end of every check. */
+async function removeSessionContainers(sessionId: string): Promise<void> {
+  const found = await docker().listContainers({ all: true, filters: { label: [`${SESSION_LABEL}=${sessionId}`] } });
+  await Promise.all(found.map((c) => docker().getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
 }
 
 async function requireBaseImages(refs: string[]): Promise<void> {

@@ -56,18 +56,18 @@ export async function checkLab(lesson: Lesson, opts: CheckOptions = {}): Promise
   const onContext = (ctx: LabContext): void => {
     opts.onContext?.(ctx);
     // A caller that shows the report before the cleanup waits for nothing else: removals wait too.
-    if (opts.onReport) ctx.deferReleases();
+    if (opts.onReport) ctx.keepVariantImages();
     // Rebuilds of edited copies of the context need no main image: they start while the main
     // build runs. Not for untrusted code, whose image is sized before anything else is built.
     if (!ctx.isolation) for (const g of goals) g.prepareContext?.(ctx);
-    // Docker's build checks read only the context: made while the builds run, read at the end.
-    void ctx.lint().catch(() => undefined);
   };
   return withBuiltLab(lesson, { ...opts, onContext }, async ({ dir, ctx, build }) => {
     if (ctx.isolation && build.outcome === 'built') await requireImageWithin(build.tag, ctx.isolation.limits.imageBytes);
     // The container does not depend on the rebuilds some goals make: start it now, so the
     // two overlap (its failure, if any, is reported by the goals that use it).
     if (lesson.run && build.outcome === 'built') ctx.app().catch(() => undefined);
+    // Docker's build checks read only the context: made while the goals wait for the engine.
+    void ctx.lint().catch(() => undefined);
     // Likewise the rebuilds goals will compare: BuildKit runs them side by side.
     for (const g of goals) g.prepare?.(ctx);
 

@@ -107,9 +107,8 @@ export class LabContext {
   private buildCount = 0;
   private readonly tempDirs: string[] = [];
   private readonly releases: Promise<unknown>[] = [];
-  /** Set by `deferReleases`: variant images wait for `dispose` (their tags are kept here). */
-  private releasesDeferred = false;
-  private readonly deferredReleases: string[] = [];
+  /** Set by `keepVariantImages`: variant images stay until the session's cleanup. */
+  private variantImagesKept = false;
   private readonly stepsRun = settleOnce<boolean>();
   private readonly targets = new Map<string, Promise<LabContext>>();
   private readonly bakes = new Map<string, Promise<BakeRun>>();
@@ -280,7 +279,7 @@ export class LabContext {
           dockerfile: this.dockerfile, extraBuildArgs: this.extraBuildArgs, services: this.services, onProgress: this.onProgress, signal: this.signal, isolation: this.isolation,
         });
         child.parent = this;
-        child.releasesDeferred = this.releasesDeferred;
+        child.variantImagesKept = this.variantImagesKept;
         child.namePrefix = `${target}-`;
         child.mainBuild = await child.buildIn(this.contextDir, 'main');
         return child;
@@ -350,18 +349,19 @@ export class LabContext {
    * been read: the removal overlaps the rest of the check instead of adding to its end.
    */
   private release(build: BuildResult): void {
-    if (build.outcome !== 'built') return;
-    if (this.releasesDeferred) this.deferredReleases.push(build.tag);
-    else this.releases.push(docker().getImage(build.tag).remove({ force: true }).catch(() => undefined));
+    if (build.outcome !== 'built' || this.variantImagesKept) return;
+    this.releases.push(docker().getImage(build.tag).remove({ force: true }).catch(() => undefined));
   }
 
   /**
-   * Keeps variant images until `dispose` instead of removing each as soon as it is read:
-   * where the verdict is shown before the cleanup (watch mode), removing them (the engine
-   * deletes their unpacked layers) would compete with the goals still measuring.
+   * Leaves variant images to the session's cleanup (which removes everything carrying its
+   * label) instead of removing each as soon as it is read: where the verdict is shown before
+   * the cleanup (watch mode), removing them (the engine deletes their unpacked layers) would
+   * compete with the goals still measuring, and a caller that holds the cleanup back keeps
+   * their layers unpacked for its next check's rebuilds (see BuildLabOptions.holdImages).
    */
-  deferReleases(): void {
-    this.releasesDeferred = true;
+  keepVariantImages(): void {
+    this.variantImagesKept = true;
   }
 
   /** Builds a context with the lesson's options (target, args, secrets, platforms). */
@@ -421,7 +421,6 @@ export class LabContext {
       ...apps.map((a) => a?.remove()),
       ...this.tempDirs.map((d) => rm(d, { recursive: true, force: true })),
       ...this.releases,
-      ...this.deferredReleases.map((tag) => docker().getImage(tag).remove({ force: true }).catch(() => undefined)),
     ]);
   }
 }

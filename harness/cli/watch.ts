@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { checkLab } from '../checks/check-lab.ts';
 import { resolveSlug } from '../course/registry.ts';
 import { StagecraftError, isStagecraftError } from '../errors.ts';
-import { courseStatus, firstUnfinished, labAfter, type LabStatus } from '../learn/course.ts';
+import { courseEntry, courseStatus, firstUnfinished, labAfter, type CourseEntry } from '../learn/course.ts';
 import { nextHint } from '../learn/hints.ts';
 import { LabLoop } from '../learn/lab-loop.ts';
 import { nextLine, renderCourseList } from '../learn/list-view.ts';
@@ -34,14 +34,18 @@ class WatchSession {
   private quitting = false;
   resolveQuit: (() => void) | undefined;
 
-  async open(lab: LabStatus, notice: string[] = []): Promise<void> {
+  async open(lab: CourseEntry, notice: string[] = []): Promise<void> {
     if (!lab.lesson) throw new StagecraftError('lab-missing', `Lab ${lab.number} cannot be worked on yet: ${lab.problem ?? 'unknown reason'}.`, 'Pick another lab: `npx stagecraft list`.');
     if (this.loop) this.retired.push(this.loop.stop());
-    const labs = await courseStatus();
-    const next = labAfter(labs, lab.slug);
-    this.loop = new LabLoop(lab.lesson, { next: next?.lesson ? { number: next.number, title: next.lesson.title } : undefined });
-    this.loop.model.panel = notice;
-    this.loop.start();
+    const loop = new LabLoop(lab.lesson);
+    this.loop = loop;
+    loop.model.panel = notice;
+    loop.start();
+    // The lab after this one is named only once this one passes: it is looked up (every
+    // lesson loaded) while the first check runs, not before it starts.
+    const next = labAfter(await courseStatus().catch(() => []), lab.slug);
+    loop.model.next = next?.lesson ? { number: next.number, title: next.lesson.title } : undefined;
+    if (loop.model.check.phase === 'done') loop.screen.draw();
   }
 
   async key(k: Key): Promise<void> {
@@ -188,15 +192,15 @@ function readKeys(onKey: (k: Key) => void): () => void {
 /** `stagecraft [watch] [lesson]`. */
 export async function watchCommand(argv: string[]): Promise<number> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
-  const labs = await courseStatus();
-  let lab: LabStatus | undefined;
+  let lab: CourseEntry | undefined;
   const notice: string[] = [];
   if (positionals[0]) {
-    const slug = resolveSlug(positionals[0]);
-    lab = labs.find((l) => l.slug === slug);
+    // Only the lab asked for is loaded before its first check starts.
+    lab = await courseEntry(resolveSlug(positionals[0]));
   } else {
-    lab = firstUnfinished(labs);
-    if (lab?.state === 'done') notice.push(green('Every lab passes. Well done! Watching the first one: press n to move on, l for the list.'));
+    const first = firstUnfinished(await courseStatus());
+    lab = first;
+    if (first?.state === 'done') notice.push(green('Every lab passes. Well done! Watching the first one: press n to move on, l for the list.'));
   }
   if (!lab) throw new StagecraftError('lab-missing', 'No lab can be worked on yet.', 'Check that lessons/ and labs/ are there (a fresh `git clone` of the course has them).');
 

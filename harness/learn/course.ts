@@ -37,18 +37,21 @@ export interface LabStatus extends CourseEntry {
 }
 
 export async function courseEntries(): Promise<CourseEntry[]> {
-  return Promise.all(lessonSlugs().map(async (slug) => {
-    const number = slug.slice(0, 2);
-    try {
-      const lesson = await loadLesson(slug);
-      const problem = existsSync(path.join(labsDir, slug, 'Dockerfile')) ? undefined
-        : `labs/${slug}/Dockerfile is missing: \`npx stagecraft reset ${number}\` restores the starter`;
-      return { slug, number, lesson, problem };
-    } catch (e) {
-      // loadLesson says "Lesson NN cannot be loaded: ..." (first line only: a list has no room for more).
-      return { slug, number, lesson: undefined, problem: (e instanceof Error ? e.message : String(e)).split('\n')[0] };
-    }
-  }));
+  return Promise.all(lessonSlugs().map(courseEntry));
+}
+
+/** One lab of the course, its lesson loaded (only that one: watch mode opens it at once). */
+export async function courseEntry(slug: string): Promise<CourseEntry> {
+  const number = slug.slice(0, 2);
+  try {
+    const lesson = await loadLesson(slug);
+    const problem = existsSync(path.join(labsDir, slug, 'Dockerfile')) ? undefined
+      : `labs/${slug}/Dockerfile is missing: \`npx stagecraft reset ${number}\` restores the starter`;
+    return { slug, number, lesson, problem };
+  } catch (e) {
+    // loadLesson says "Lesson NN cannot be loaded: ..." (first line only: a list has no room for more).
+    return { slug, number, lesson: undefined, problem: (e instanceof Error ? e.message : String(e)).split('\n')[0] };
+  }
 }
 
 export async function labStatus(entry: CourseEntry, progress: Progress): Promise<LabStatus> {

@@ -53,6 +53,11 @@ export class LabLoop {
   private watcher: FolderWatcher | undefined;
   private current: RunningCheck | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
+  /**
+   * Removals of earlier checks' images, held until a later check has built (see
+   * `BuildLabOptions.holdImages`): its unchanged layers are then still unpacked in the engine.
+   */
+  private held: (() => Promise<void>)[] = [];
   private ticker: NodeJS.Timeout | undefined;
   /** Fingerprint of the files the last check (running or finished) saw. */
   private checkedFingerprint: string | undefined;
@@ -127,6 +132,8 @@ export class LabLoop {
     this.cancel();
     this.screen.dispose();
     await Promise.allSettled([...this.inflight]);
+    this.removeHeld();
+    await Promise.allSettled([...this.inflight]);
   }
 
   /** Resolves when every check started so far has cleaned up. */
@@ -163,6 +170,7 @@ export class LabLoop {
     const check = checkLab(this.lesson, {
       dir: this.dir,
       signal: run.abort.signal,
+      holdImages: (remove) => { this.held.push(remove); if (this.stopped) this.removeHeld(); },
       onProgress: (line) => { if (!stale()) { view.activity = line; this.screen.update(); } },
       onBuildLine: (_line, log) => { if (!stale()) { view.steps = stepViews(log); this.screen.update(); } },
       onVerdict: (v) => { if (!stale()) { view.verdicts.push(v); this.screen.update(); } },
@@ -175,6 +183,8 @@ export class LabLoop {
         const shownAt = performance.now();
         void recorder.then((r) => r?.record(report)).catch(() => undefined);
         this.opts.onVerdictShown?.({ report, cause, savedAt, shownAt });
+        // This check has built: what earlier ones held can go now.
+        this.removeHeld();
       },
     });
     this.inflight.add(check);
@@ -189,8 +199,18 @@ export class LabLoop {
       this.model.check = { phase: 'error', cause, error: err };
       this.screen.draw();
       this.opts.onCheckError?.(err);
+      this.removeHeld();
     } finally {
       this.inflight.delete(check);
+    }
+  }
+
+  /** Starts the held removals (each check's own joins them when it ends); `settled` and `stop` wait for them. */
+  private removeHeld(): void {
+    for (const remove of this.held.splice(0)) {
+      const removal = remove();
+      this.inflight.add(removal);
+      void removal.finally(() => this.inflight.delete(removal));
     }
   }
 

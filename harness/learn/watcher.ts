@@ -21,7 +21,9 @@ export interface WatchFolderOptions {
 }
 
 export function watchFolder(dir: string, onSave: (files: string[]) => void, opts: WatchFolderOptions = {}): FolderWatcher {
-  const debounceMs = opts.debounceMs ?? 100;
+  // An editor's save is a burst of events a few milliseconds long: 50 ms of quiet ends it, and
+  // a later write (a formatter's) only starts the check again (the loop cancels the stale one).
+  const debounceMs = opts.debounceMs ?? 50;
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let fsw: FSWatcher | undefined;

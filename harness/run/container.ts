@@ -131,9 +131,13 @@ export async function startApp(image: string, spec: RunSpec, labels: Labels): Pr
   const c = (await limitedContainer(image, spec.memoryMb ?? RUN_DEFAULTS.memoryMb, spec.cpus ?? RUN_DEFAULTS.cpus, spec.pids ?? RUN_DEFAULTS.pids))
     .withLabels(labels)
     .withStartupTimeout(timeout);
-  // On an internal network nothing is published: the HTTP wait is done at the container's address.
-  const httpAtAddress = spec.network !== undefined && spec.port !== undefined && !(spec.waitFor && ('log' in spec.waitFor || 'healthy' in spec.waitFor || 'none' in spec.waitFor));
-  c.withWaitStrategy(httpAtAddress ? Wait.forListeningPorts() : waitStrategy(spec, Wait)); // no ports exposed: returns at once
+  // HTTP readiness is polled here (waitForHttp), not by testcontainers, whose HTTP wait probes
+  // only once per read timeout: a fresh app would wait most of one out (watch mode's
+  // save-to-verdict time). On an internal network nothing is published: the HTTP wait is done
+  // at the container's address.
+  const httpWait = spec.port !== undefined && !(spec.waitFor && ('log' in spec.waitFor || 'healthy' in spec.waitFor || 'none' in spec.waitFor));
+  const httpAtAddress = httpWait && spec.network !== undefined;
+  c.withWaitStrategy(httpAtAddress ? Wait.forListeningPorts() : httpWait ? Wait.forAll([]) : waitStrategy(spec, Wait)); // no ports exposed: returns at once
   if (spec.network !== undefined) c.withNetworkMode(spec.network);
   else if (spec.port !== undefined) c.withExposedPorts(spec.port);
   if (spec.env) c.withEnvironment(spec.env);
@@ -144,7 +148,11 @@ export async function startApp(image: string, spec: RunSpec, labels: Labels): Pr
   const started = performance.now();
   try {
     const container = await c.start();
-    if (spec.network === undefined) return new RunningApp(container, spec.port);
+    if (spec.network === undefined) {
+      const app = new RunningApp(container, spec.port);
+      if (httpWait) await waitForHttp(app, spec, timeout - (performance.now() - started), 50);
+      return app;
+    }
     const info = await docker().getContainer(container.getId()).inspect();
     const address = info.NetworkSettings.Networks[spec.network]?.IPAddress;
     if (!address) throw new Error(`the container has no address on network ${spec.network}`);
@@ -168,15 +176,12 @@ function waitStrategy(spec: RunSpec, Wait: Testcontainers['Wait']): WaitStrategy
   if (w && 'none' in w) return Wait.forLogMessage(/[\s\S]*/, 0);
   if (w && 'log' in w) return Wait.forLogMessage(w.log);
   if (w && 'healthy' in w) return Wait.forHealthCheck();
-  if (spec.port === undefined) return Wait.forLogMessage(/[\s\S]*/, 0);
-  const path = w && 'http' in w && w.http ? w.http : '/';
-  // testcontainers waits its read timeout (default 1 s) between probes: a shorter one sees a
-  // fresh app answer sooner (watch mode's save-to-verdict time); a slow answer is just retried.
-  return Wait.forHttp(path, spec.port, { abortOnContainerExit: true }).forStatusCodeMatching(() => true).withReadTimeout(250);
+  // Waiting for an HTTP answer is startApp's own (waitForHttp): nothing to wait for here.
+  return Wait.forAll([]);
 }
 
 /** Polls the app's address until anything answers HTTP, the container exits, or time is up. */
-async function waitForHttp(app: RunningApp, spec: RunSpec, timeoutMs: number): Promise<void> {
+async function waitForHttp(app: RunningApp, spec: RunSpec, timeoutMs: number, intervalMs = 100): Promise<void> {
   const path = spec.waitFor && 'http' in spec.waitFor && spec.waitFor.http ? spec.waitFor.http : '/';
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
@@ -186,7 +191,7 @@ async function waitForHttp(app: RunningApp, spec: RunSpec, timeoutMs: number): P
     } catch {
       const state = (await docker().getContainer(app.id).inspect()).State;
       if (!state.Running) throw new Error('the container exited');
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, intervalMs));
     }
   }
   throw new Error('not ready in time');
