@@ -6,6 +6,7 @@
 import { readFile, writeFile, rm, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { docker } from '../engine/docker.ts';
+import { processAlive } from '../mirror/lock.ts';
 import { GRADE_LABEL } from '../engine/labels.ts';
 import { stopRecordedProcesses } from '../engine/processes.ts';
 import { StagecraftError } from '../errors.ts';
@@ -14,20 +15,11 @@ import { removeStaleHostGuards } from '../sandbox/host-guard.ts';
 
 const lockFile = (): string => path.join(stateDir, 'grade.lock');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Takes the machine's grading lock; a lock whose process is gone is stale and taken over. */
 export async function takeGradeLock(): Promise<() => Promise<void>> {
   await mkdir(stateDir, { recursive: true });
   const held = Number((await readFile(lockFile(), 'utf8').catch(() => '')).trim());
-  if (held && held !== process.pid && alive(held)) {
+  if (held && held !== process.pid && processAlive(held)) {
     throw new StagecraftError('usage', `Another grading run (process ${held}) is using this machine's engine.`,
       'Wait for it to finish, or stop it (Ctrl-C); then run the same command again: it continues where it stopped.');
   }

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { $ } from 'zx';
+import { processAlive } from '../mirror/lock.ts';
 
 const PREFIX = 'scg';
 const COMMENT = 'stagecraft-grade:';
@@ -45,21 +46,12 @@ export async function guardHost(): Promise<() => Promise<void>> {
   };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Removes the rules of processes that are gone (a killed grading run's). */
 export async function removeStaleHostGuards(): Promise<void> {
   const listed = await $({ nothrow: true, quiet: true })`iptables -S INPUT`;
   const pids = [...listed.stdout.matchAll(new RegExp(`${COMMENT}(\\d+)`, 'g'))].map((m) => Number(m[1]));
   for (const pid of new Set(pids)) {
-    if (pid === process.pid || alive(pid)) continue;
+    if (pid === process.pid || processAlive(pid)) continue;
     while ((await $({ nothrow: true, quiet: true })`iptables -D ${rule(pid)}`).exitCode === 0) { /* every copy */ }
   }
 }
